@@ -1,0 +1,441 @@
+"""Clean transactions in named, switchable steps, accounting for every input row.
+
+Each row is removed by at most one step, the first enabled step that matches it,
+so the report always adds up: rows in = rows out + the sum of rows removed.
+The work runs in the engine (:mod:`segmentation.engine`); the input is never mutated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import ibis
+import pandas as pd
+from ibis import _
+from ibis.backends import BaseBackend
+
+from segmentation.engine import ROW, as_table, connect, materialise
+from segmentation.errors import CleaningError
+from segmentation.loading import Transactions
+from segmentation.schema import (
+    AMOUNT,
+    CUSTOMER_ID,
+    INVOICE_DATE,
+    INVOICE_NO,
+    NUMERIC_COLUMNS,
+    QUANTITY,
+    STOCK_CODE,
+    TOTAL_PURCHASE,
+    UNIT_PRICE,
+)
+
+#: Stock codes of lines that are not products (postage, fees, manual adjustments, vouchers).
+#: A code ending in ``*`` matches every code that starts with the rest.
+NON_PRODUCT_CODES: tuple[str, ...] = (
+    "POST",
+    "DOT",
+    "M",
+    "C2",
+    "D",
+    "S",
+    "BANK CHARGES",
+    "AMAZONFEE",
+    "CRUK",
+    "PADS",
+    "B",
+    "GIFT_*",
+)
+EXAMPLES_PER_STEP = 5
+
+
+@dataclass(frozen=True)
+class Step:
+    """A cleaning step: its key, a short title and one line of explanation."""
+
+    name: str
+    title: str
+    explanation: str
+
+
+#: Every step in the order it is applied.
+STEPS: tuple[Step, ...] = (
+    Step(
+        "unreadable_lines",
+        "Unreadable lines",
+        "Lines of a text file with the wrong number of fields; they cannot be read at all.",
+    ),
+    Step(
+        "invalid_values",
+        "Missing or unreadable values",
+        "Rows whose date, quantity, price or amount is missing or could not be read.",
+    ),
+    Step(
+        "missing_customer_id",
+        "Missing customer id",
+        "Guest purchases without a customer id cannot be attributed to a customer.",
+    ),
+    Step(
+        "duplicates",
+        "Exact duplicates",
+        "Rows identical in every column to an earlier row, usually export glitches.",
+    ),
+    Step(
+        "cancellations",
+        "Cancellations",
+        "Cancelled lines (invoice starting with C, or a negative quantity); with netting on, "
+        "the purchase each one cancels goes too.",
+    ),
+    Step(
+        "non_product",
+        "Non-product lines",
+        "Postage, fees, manual adjustments and vouchers, which are not purchases of products.",
+    ),
+    Step(
+        "non_positive_quantity",
+        "Quantity zero or below",
+        "Rows with a quantity of zero or less that are not marked as cancellations.",
+    ),
+    Step(
+        "non_positive_price",
+        "Price zero or below",
+        "Free samples, bad-debt adjustments and write-offs (unit price or amount of zero or less).",
+    ),
+)
+STEP_NAMES = tuple(step.name for step in STEPS)
+
+
+@dataclass(frozen=True)
+class CleaningOptions:
+    """Which steps run. The defaults are the classic cleaning of the Online Retail literature."""
+
+    invalid_values: bool = True
+    missing_customer_id: bool = True
+    duplicates: bool = True
+    cancellations: bool = True
+    net_cancellations: bool = False
+    non_product: bool = False
+    non_positive_quantity: bool = True
+    non_positive_price: bool = True
+    non_product_codes: tuple[str, ...] = NON_PRODUCT_CODES
+
+    def enabled(self, step: str) -> bool:
+        """Whether ``step`` runs (unreadable lines are always counted)."""
+        return step == "unreadable_lines" or bool(getattr(self, step))
+
+    def with_steps(self, **switches: bool) -> CleaningOptions:
+        """A copy with some steps switched on or off."""
+        return replace(self, **switches)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one step removed."""
+
+    name: str
+    title: str
+    enabled: bool
+    rows_removed: int
+    revenue_removed: float
+    examples: pd.DataFrame
+    details: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CleaningReport:
+    """Rows in, rows and revenue removed by each step, rows out."""
+
+    rows_in: int
+    rows_out: int
+    revenue_out: float
+    steps: tuple[StepResult, ...]
+
+    @property
+    def rows_removed(self) -> int:
+        """Rows removed by all steps together."""
+        return sum(step.rows_removed for step in self.steps)
+
+    def table(self) -> pd.DataFrame:
+        """One row per step: title, whether it ran, rows and revenue removed, rows left."""
+        left = self.rows_in
+        rows = []
+        for step in self.steps:
+            left -= step.rows_removed
+            rows.append(
+                {
+                    "step": step.title,
+                    "enabled": step.enabled,
+                    "rows_removed": step.rows_removed,
+                    "revenue_removed": step.revenue_removed,
+                    "rows_left": left,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, object]:
+        """The report as JSON-ready values (examples left out)."""
+        return {
+            "rows_in": self.rows_in,
+            "rows_out": self.rows_out,
+            "rows_removed": self.rows_removed,
+            "revenue_out": round(self.revenue_out, 2),
+            "steps": [
+                {
+                    "name": s.name,
+                    "title": s.title,
+                    "enabled": s.enabled,
+                    "rows_removed": s.rows_removed,
+                    "revenue_removed": round(s.revenue_removed, 2),
+                    **s.details,
+                }
+                for s in self.steps
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """Clean transactions (with ``total_purchase`` per line) and the report.
+
+    ``table`` is the clean table in the engine, for further work there;
+    ``data`` is the same rows as a pandas DataFrame, made on first use.
+    """
+
+    table: ibis.Table
+    backend: BaseBackend
+    report: CleaningReport
+
+    @cached_property
+    def data(self) -> pd.DataFrame:
+        """The clean rows in their input order, as a pandas DataFrame."""
+        return self.backend.to_pandas(self.table.order_by(ROW).drop(ROW))
+
+
+def clean_transactions(
+    transactions: Transactions | pd.DataFrame, options: CleaningOptions | None = None
+) -> CleanResult:
+    """Apply the enabled cleaning steps in order and report what each removed.
+
+    Accepts the loader's :class:`Transactions` (whose skipped lines are counted
+    too) or a canonical DataFrame; neither is mutated. Raises
+    :class:`~segmentation.errors.CleaningError` when no row is left.
+    """
+    options = options or CleaningOptions()
+    if isinstance(transactions, Transactions):
+        frame, skipped = transactions.data, transactions.report.skipped_lines
+        skipped_examples = transactions.report.skipped_examples
+    else:
+        frame, skipped, skipped_examples = transactions, 0, ()
+    backend = connect()
+    table = as_table(frame)
+    table = table.mutate(**{TOTAL_PURCHASE: _line_total(table)})
+    matched = _matched_originals(table, options, backend) if options.net_cancellations else None
+    reasons = _reason_cases(table, options, matched)
+    reason = ibis.cases(*reasons, else_=ibis.null("int8")) if reasons else ibis.null("int8")
+    removed = materialise(
+        table.mutate(_reason=reason)
+        .filter(_._reason.notnull())
+        .select(ROW, "_reason", TOTAL_PURCHASE),
+        backend,
+    )
+    counts = _counts(removed, backend)
+    examples = _examples(table, removed, list(frame.columns), backend)
+    revenue_in = backend.execute(table[TOTAL_PURCHASE].sum().fill_null(0))
+    steps = _step_results(options, counts, examples, skipped, skipped_examples, matched)
+    rows_removed = sum(step.rows_removed for step in steps)
+    report = CleaningReport(
+        rows_in=len(frame) + skipped,
+        rows_out=len(frame) + skipped - rows_removed,
+        revenue_out=float(revenue_in) - float(counts["revenue"].sum()),
+        steps=steps,
+    )
+    if not report.rows_out:
+        raise CleaningError(_nothing_left(report))
+    return CleanResult(table=table.anti_join(removed, ROW), backend=backend, report=report)
+
+
+def _line_total(table: ibis.Table) -> ibis.Value:
+    if QUANTITY in table.columns and UNIT_PRICE in table.columns:
+        return table[QUANTITY] * table[UNIT_PRICE]
+    return table[AMOUNT]
+
+
+def _reason_cases(
+    table: ibis.Table, options: CleaningOptions, matched: list[int] | None
+) -> list[tuple[ibis.Value, int]]:
+    """(condition, step number) pairs for the enabled steps, first match wins."""
+    conditions = {
+        "invalid_values": _invalid(table),
+        "missing_customer_id": table[CUSTOMER_ID].isnull(),
+        "duplicates": _duplicate(table),
+        "cancellations": _cancelled(table, matched),
+        "non_product": _non_product(table, options.non_product_codes),
+        "non_positive_quantity": (table[QUANTITY] <= 0) if QUANTITY in table.columns else None,
+        "non_positive_price": _money(table) <= 0,
+    }
+    return [
+        (condition.fill_null(False), STEP_NAMES.index(name))
+        for name, condition in conditions.items()
+        if condition is not None and options.enabled(name)
+    ]
+
+
+def _invalid(table: ibis.Table) -> ibis.Value:
+    condition = table[INVOICE_DATE].isnull()
+    for column in NUMERIC_COLUMNS:
+        if column in table.columns:
+            condition |= table[column].isnull()
+    return condition
+
+
+def _duplicate(table: ibis.Table) -> ibis.Value:
+    """Rows equal in every column to an earlier row.
+
+    Only rows sharing invoice and product with another row can be duplicates, so
+    the exact comparison runs on those candidates alone.
+    """
+    columns = [c for c in table.columns if c not in (ROW, TOTAL_PURCHASE)]
+    candidates = table
+    key = [c for c in (INVOICE_NO, STOCK_CODE) if c in table.columns]
+    if key:
+        keyed = table.mutate(**{f"_{c}": table[c].fill_null("") for c in key})
+        names = [f"_{c}" for c in key]
+        repeated = keyed.group_by(names).agg(_n=_.count()).filter(_._n > 1)
+        candidates = keyed.semi_join(repeated, names).drop(*names)
+    rank = ibis.row_number().over(group_by=columns, order_by=candidates[ROW])
+    later = candidates.mutate(_rank=rank).filter(_._rank > 0)
+    return table[ROW].isin(later[ROW])
+
+
+def _cancelled(table: ibis.Table, matched: list[int] | None) -> ibis.Value:
+    condition = _is_cancellation(table)
+    if matched:
+        originals = ibis.memtable(pd.DataFrame({ROW: pd.Series(matched, dtype="int64")}))
+        condition |= table[ROW].isin(originals[ROW])
+    return condition
+
+
+def _is_cancellation(table: ibis.Table) -> ibis.Value:
+    sign = table[QUANTITY] if QUANTITY in table.columns else table[AMOUNT]
+    condition = sign < 0
+    if INVOICE_NO in table.columns:
+        condition |= table[INVOICE_NO].upper().startswith("C")
+    return condition
+
+
+def _non_product(table: ibis.Table, codes: tuple[str, ...]) -> ibis.Value | None:
+    if STOCK_CODE not in table.columns or not codes:
+        return None
+    code = table[STOCK_CODE].strip().upper()
+    exact = [c.strip().upper() for c in codes if not c.endswith("*")]
+    prefixes = [c[:-1].strip().upper() for c in codes if c.endswith("*")]
+    condition = code.isin(exact) if exact else ibis.literal(False)
+    for prefix in prefixes:
+        condition |= code.startswith(prefix)
+    return condition
+
+
+def _money(table: ibis.Table) -> ibis.Value:
+    return table[UNIT_PRICE] if UNIT_PRICE in table.columns else table[AMOUNT]
+
+
+def _matched_originals(
+    table: ibis.Table, options: CleaningOptions, backend: BaseBackend
+) -> list[int]:
+    """Rows of purchases cancelled by a later cancellation of the same customer, product, quantity.
+
+    Each cancellation is matched to the latest earlier purchase not yet matched.
+    """
+    earlier = replace(options, cancellations=False, net_cancellations=False, non_product=False)
+    earlier = replace(earlier, non_positive_quantity=False, non_positive_price=False)
+    reasons = _reason_cases(table, earlier, None)
+    alive = (
+        table.filter(ibis.cases(*reasons, else_=ibis.null("int8")).isnull()) if reasons else table
+    )
+    key = [CUSTOMER_ID, STOCK_CODE] if STOCK_CODE in alive.columns else [CUSTOMER_ID]
+    quantity = alive[QUANTITY] if QUANTITY in alive.columns else alive[AMOUNT]
+    cancels = alive.filter(_is_cancellation(alive)).mutate(size_=-quantity)
+    purchases = alive.filter(~_is_cancellation(alive) & (quantity > 0)).mutate(size_=quantity)
+    purchases = purchases.semi_join(cancels, [*key, "size_"])
+    wanted = [ROW, INVOICE_DATE, *key, "size_"]
+    cancel_rows = backend.to_pandas(cancels.select(wanted))
+    purchase_rows = backend.to_pandas(purchases.select(wanted))
+    return _match(cancel_rows, purchase_rows, [*key, "size_"])
+
+
+def _match(cancels: pd.DataFrame, purchases: pd.DataFrame, key: list[str]) -> list[int]:
+    """Greedy one-to-one matching: each cancellation, oldest first, takes the latest
+    earlier purchase with the same key that no other cancellation took."""
+    available: dict[tuple, list[tuple[pd.Timestamp, int]]] = {}
+    purchases = purchases.sort_values([INVOICE_DATE, ROW])
+    keys = zip(*(purchases[k] for k in key), strict=True)
+    for k, when, row in zip(keys, purchases[INVOICE_DATE], purchases[ROW], strict=True):
+        available.setdefault(k, []).append((when, row))
+    matched = []
+    cancels = cancels.sort_values([INVOICE_DATE, ROW])
+    keys = zip(*(cancels[k] for k in key), strict=True)
+    for k, when in zip(keys, cancels[INVOICE_DATE], strict=True):
+        candidates = available.get(k, [])
+        earlier = [i for i, (bought, _) in enumerate(candidates) if bought < when]
+        if earlier:
+            matched.append(int(candidates.pop(earlier[-1])[1]))
+    return matched
+
+
+def _counts(removed: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
+    counts = removed.group_by("_reason").agg(
+        rows=_.count(), revenue=_[TOTAL_PURCHASE].sum().fill_null(0)
+    )
+    return backend.to_pandas(counts).set_index("_reason")
+
+
+def _examples(
+    table: ibis.Table, removed: ibis.Table, columns: list[str], backend: BaseBackend
+) -> pd.DataFrame:
+    rank = ibis.row_number().over(group_by="_reason", order_by=removed[ROW])
+    first = removed.mutate(_rank=rank).filter(_._rank < EXAMPLES_PER_STEP).select(ROW, "_reason")
+    rows = table.inner_join(first, ROW).order_by(ROW).select("_reason", ROW, *columns)
+    return backend.to_pandas(rows)
+
+
+def _step_results(
+    options: CleaningOptions,
+    counts: pd.DataFrame,
+    examples: pd.DataFrame,
+    skipped: int,
+    skipped_examples: tuple[str, ...],
+    matched: list[int] | None,
+) -> tuple[StepResult, ...]:
+    results = []
+    for number, step in enumerate(STEPS):
+        if step.name == "unreadable_lines":
+            rows, revenue = skipped, 0.0
+            shown = pd.DataFrame({"line": list(skipped_examples)})
+        else:
+            rows = int(counts["rows"].get(number, 0))
+            revenue = float(counts["revenue"].get(number, 0.0))
+            shown = examples[examples["_reason"] == number].drop(columns="_reason")
+            shown = shown.rename(columns={ROW: "row"}).reset_index(drop=True)
+        details = {}
+        if step.name == "cancellations" and matched is not None:
+            details["originals_matched"] = len(matched)
+        results.append(
+            StepResult(
+                name=step.name,
+                title=step.title,
+                enabled=options.enabled(step.name),
+                rows_removed=rows,
+                revenue_removed=revenue,
+                examples=shown,
+                details=details,
+            )
+        )
+    return tuple(results)
+
+
+def _nothing_left(report: CleaningReport) -> str:
+    last = [s for s in report.steps if s.rows_removed][-1]
+    return (
+        f"Cleaning removed all {report.rows_in:,} rows; the step '{last.title}' removed the last "
+        f"{last.rows_removed:,}: switch it off or check the file's columns."
+    )

@@ -1,0 +1,137 @@
+"""The command line: ``python -m segmentation features INPUT --output-dir DIR``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from segmentation.cleaning import STEP_NAMES, CleaningOptions
+from segmentation.errors import DataError
+from segmentation.export import write_safe_csv
+from segmentation.pipeline import FeatureRun, run_features
+from segmentation.schema import TRANSACTION_COLUMNS
+
+MONEY_COLUMNS = ("monetary", "avg_order_value")
+SWITCHABLE_STEPS = (*(s for s in STEP_NAMES if s != "unreadable_lines"), "net_cancellations")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one ``error:`` line and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every sub-command."""
+    parser = _Parser(prog="python -m segmentation", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    features = commands.add_parser(
+        "features", help="clean transactions and write one row per customer with RFM features"
+    )
+    _add_feature_options(features)
+    return parser
+
+
+def _add_feature_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", type=Path, help="CSV/TSV/text, .xlsx, Parquet, .gz or .zip file")
+    parser.add_argument("--output-dir", type=Path, required=True, help="folder for the results")
+    parser.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="CANONICAL=SOURCE",
+        help=f"use column SOURCE as CANONICAL (one of {', '.join(TRANSACTION_COLUMNS)})",
+    )
+    parser.add_argument("--sheet", help="read only this sheet of a workbook")
+    parser.add_argument("--snapshot-date", help="date recency is counted to (YYYY-MM-DD)")
+    parser.add_argument(
+        "--enable",
+        action="append",
+        default=[],
+        choices=SWITCHABLE_STEPS,
+        metavar="STEP",
+        help=f"switch a cleaning step on ({', '.join(SWITCHABLE_STEPS)})",
+    )
+    parser.add_argument(
+        "--disable",
+        action="append",
+        default=[],
+        choices=SWITCHABLE_STEPS,
+        metavar="STEP",
+        help="switch a cleaning step off",
+    )
+    parser.add_argument(
+        "--non-product-codes",
+        help="comma-separated stock codes of non-product lines (a trailing * matches a prefix)",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (2 for bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        run = _run_features(args)
+        _write_features(run, args.output_dir)
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: cannot write to {args.output_dir}: {error.strerror}.", file=sys.stderr)
+        return 2
+    except Exception as error:
+        if os.environ.get("SEGMENTATION_DEBUG"):
+            raise
+        print(
+            f"error: unexpected failure ({type(error).__name__}); "
+            "run again with SEGMENTATION_DEBUG=1 to see the details and report them.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _run_features(args: argparse.Namespace) -> FeatureRun:
+    return run_features(
+        args.input,
+        columns=_column_overrides(args.column),
+        sheet=args.sheet,
+        cleaning=_cleaning_options(args),
+        snapshot_date=args.snapshot_date,
+    )
+
+
+def _column_overrides(pairs: list[str]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        canonical, sep, source = pair.partition("=")
+        if not sep or not canonical.strip() or not source.strip():
+            raise DataError(f"--column {pair!r} is not CANONICAL=SOURCE, e.g. customer_id=Client.")
+        overrides[canonical.strip()] = source.strip()
+    return overrides
+
+
+def _cleaning_options(args: argparse.Namespace) -> CleaningOptions:
+    switches = {step: True for step in args.enable}
+    switches.update({step: False for step in args.disable})
+    options = CleaningOptions().with_steps(**switches)
+    if args.non_product_codes:
+        codes = tuple(c.strip() for c in args.non_product_codes.split(",") if c.strip())
+        options = options.with_steps(non_product_codes=codes)
+    return options
+
+
+def _write_features(run: FeatureRun, output_dir: Path) -> None:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    customers = run.customers.round({c: 2 for c in MONEY_COLUMNS})
+    write_safe_csv(customers, output_dir / "customers.csv")
+    write_json(run.summary(), output_dir / "summary.json")
+
+
+def write_json(summary: dict[str, object], path: Path) -> None:
+    """Write ``summary`` as indented UTF-8 JSON, the same bytes for the same content."""
+    path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

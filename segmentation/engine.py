@@ -1,0 +1,32 @@
+"""The embedded analytical engine: Ibis expressions executed by DuckDB.
+
+Transaction-level work (filters, duplicates, counts, aggregation) is written as
+Ibis expressions so that another Ibis backend can run it unchanged.
+"""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+from ibis.backends import BaseBackend
+
+#: Name of the row-number column added to transaction tables in the engine.
+ROW = "_row"
+
+
+def connect() -> BaseBackend:
+    """A fresh in-process DuckDB connection (one per pipeline run; not shared across threads)."""
+    return ibis.duckdb.connect()
+
+
+def as_table(frame: pd.DataFrame) -> ibis.Table:
+    """A transaction DataFrame as an engine table with a ``_row`` column counting from 0."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    rows = pa.array(range(len(frame)), type=pa.int64())
+    return ibis.memtable(table.add_column(0, ROW, rows))
+
+
+def materialise(expr: ibis.Table, backend: BaseBackend) -> ibis.Table:
+    """Compute ``expr`` once into a temporary table of ``backend`` and return that table."""
+    return backend.create_table(ibis.util.gen_name("step"), obj=expr, temp=True)

@@ -1,0 +1,138 @@
+"""Customer features: one row per customer with recency, frequency, monetary and more.
+
+Aggregation runs in the engine; the customer table comes back as pandas.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import ibis
+import numpy as np
+import pandas as pd
+from ibis import _
+from ibis.backends import BaseBackend
+
+from segmentation.cleaning import CleanResult
+from segmentation.engine import as_table, connect
+from segmentation.errors import DataError
+from segmentation.schema import (
+    COUNTRY,
+    CUSTOMER_ID,
+    INVOICE_DATE,
+    INVOICE_NO,
+    QUANTITY,
+    STOCK_CODE,
+    TOTAL_PURCHASE,
+)
+
+DAY_SECONDS = 86_400
+
+
+def default_snapshot(clean: CleanResult | pd.DataFrame) -> pd.Timestamp:
+    """The last invoice date in the data plus one day."""
+    table, backend = _engine_table(clean)
+    last = backend.execute(table[INVOICE_DATE].max())
+    return pd.Timestamp(last) + pd.Timedelta(days=1)
+
+
+def parse_snapshot(value: str | date | datetime | pd.Timestamp | None) -> pd.Timestamp | None:
+    """A snapshot date from ``YYYY-MM-DD`` text or a date; ``None`` stays ``None``."""
+    if value is None or isinstance(value, pd.Timestamp):
+        return value
+    try:
+        return pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise DataError(
+            f"The snapshot date {value!r} is not a date; write it as YYYY-MM-DD."
+        ) from None
+
+
+def customer_features(
+    clean: CleanResult | pd.DataFrame, snapshot_date: pd.Timestamp | str | None = None
+) -> pd.DataFrame:
+    """One row per customer, sorted by customer id.
+
+    Columns: ``customer_id, recency, frequency, monetary`` (whole days from the last
+    purchase to the snapshot, distinct orders, total spend), then where the data has
+    them ``total_quantity, avg_order_value, tenure_days, distinct_products`` and the
+    customer's most frequent ``country``. The default snapshot is the last invoice
+    date plus one day. ``clean`` is a :class:`CleanResult` or clean transactions
+    with a ``total_purchase`` column; it is not mutated.
+    """
+    table, backend = _engine_table(clean)
+    snapshot = parse_snapshot(snapshot_date) or default_snapshot(clean)
+    orders = table.group_by([CUSTOMER_ID, INVOICE_NO]).agg(
+        _last=table[INVOICE_DATE].max(),
+        _first=table[INVOICE_DATE].min(),
+        _spend=table[TOTAL_PURCHASE].sum(),
+        **({"_quantity": table[QUANTITY].sum()} if QUANTITY in table.columns else {}),
+    )
+    per_customer = orders.group_by(CUSTOMER_ID).agg(
+        last_purchase=_._last.max(),
+        first_purchase=_._first.min(),
+        frequency=_.count(),
+        monetary=_._spend.sum(),
+        **({"total_quantity": _._quantity.sum()} if QUANTITY in table.columns else {}),
+    )
+    customers = backend.to_pandas(per_customer)
+    if STOCK_CODE in table.columns:
+        products = table.group_by(CUSTOMER_ID).agg(distinct_products=table[STOCK_CODE].nunique())
+        customers = customers.merge(backend.to_pandas(products), on=CUSTOMER_ID)
+    if COUNTRY in table.columns:
+        customers = customers.merge(_main_country(table, backend), on=CUSTOMER_ID, how="left")
+    return _derived(customers, snapshot)
+
+
+def _engine_table(clean: CleanResult | pd.DataFrame) -> tuple[ibis.Table, BaseBackend]:
+    if isinstance(clean, CleanResult):
+        return clean.table, clean.backend
+    if TOTAL_PURCHASE not in clean.columns:
+        raise DataError(
+            "The transactions have no total_purchase column; pass them through "
+            "clean_transactions first."
+        )
+    return as_table(clean), connect()
+
+
+def _main_country(table: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
+    """Each customer's most frequent country; ties go to the first name alphabetically."""
+    lines = (
+        table.filter(table[COUNTRY].notnull()).group_by([CUSTOMER_ID, COUNTRY]).agg(_n=_.count())
+    )
+    rank = ibis.row_number().over(group_by=CUSTOMER_ID, order_by=[ibis.desc("_n"), COUNTRY])
+    first = lines.mutate(_rank=rank).filter(_._rank == 0).select(CUSTOMER_ID, COUNTRY)
+    return backend.to_pandas(first)
+
+
+def _derived(customers: pd.DataFrame, snapshot: pd.Timestamp) -> pd.DataFrame:
+    last = customers.pop("last_purchase")
+    first = customers.pop("first_purchase")
+    if (last > snapshot).any():
+        latest = last.max()
+        raise DataError(
+            f"The snapshot date {snapshot:%Y-%m-%d %H:%M} is before the last purchase "
+            f"({latest:%Y-%m-%d %H:%M}); choose a date on or after it."
+        )
+    seconds = (snapshot - last).dt.total_seconds()
+    customers["recency"] = np.floor(seconds / DAY_SECONDS).astype("int64")
+    customers["frequency"] = customers["frequency"].astype("int64")
+    customers["monetary"] = customers["monetary"].astype("float64")
+    if "total_quantity" in customers and (customers["total_quantity"] % 1 == 0).all():
+        customers["total_quantity"] = customers["total_quantity"].astype("int64")
+    customers["avg_order_value"] = customers["monetary"] / customers["frequency"]
+    customers["tenure_days"] = np.floor((snapshot - first).dt.total_seconds() / DAY_SECONDS)
+    customers["tenure_days"] = customers["tenure_days"].astype("int64")
+    order = [
+        CUSTOMER_ID,
+        "recency",
+        "frequency",
+        "monetary",
+        "total_quantity",
+        "avg_order_value",
+        "tenure_days",
+        "distinct_products",
+        COUNTRY,
+    ]
+    columns = [c for c in order if c in customers.columns]
+    return customers[columns].sort_values(CUSTOMER_ID, kind="stable").reset_index(drop=True)
