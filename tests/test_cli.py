@@ -1,0 +1,95 @@
+"""The command line: outputs, determinism, and one error line for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from segmentation.cli import main
+from tests.conftest import ROOT, retail_csv
+
+ROWS = [
+    ("1", "A", "MUG", 2, "2024-01-01 10:00", 3.0, 17850.0, "United Kingdom"),
+    ("2", "B", '=HYPERLINK("http://x")', 1, "2024-01-05 10:00", 4.0, 13047, "+France"),
+    ("C3", "A", "MUG", -2, "2024-01-06 10:00", 3.0, 17850, "United Kingdom"),
+    ("4", "A", "MUG", 1, "2024-01-09 10:00", 3.0, 17850, "United Kingdom"),
+]
+
+
+def _input(tmp_path: Path) -> Path:
+    path = tmp_path / "sales.csv"
+    path.write_bytes(retail_csv(ROWS))
+    return path
+
+
+def test_features_writes_customers_and_summary(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["features", str(_input(tmp_path)), "--output-dir", str(out)]) == 0
+    customers = pd.read_csv(out / "customers.csv", dtype={"customer_id": str})
+    assert customers.columns[:4].tolist() == ["customer_id", "recency", "frequency", "monetary"]
+    assert customers["customer_id"].tolist() == ["13047", "17850"]
+    assert customers["frequency"].tolist() == [1, 2]
+    assert customers["monetary"].tolist() == [4.0, 9.0]
+    # A country that a spreadsheet would run as a formula is neutralised.
+    assert customers["country"].tolist() == ["'+France", "United Kingdom"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["rows_in"] == 4 and summary["rows_out"] == 3
+    assert summary["customers"] == 2 and summary["revenue"] == 13.0
+    assert summary["snapshot_date"] == "2024-01-10 10:00"
+    assert [s["name"] for s in summary["steps"]][:3] == [
+        "unreadable_lines",
+        "invalid_values",
+        "missing_customer_id",
+    ]
+    assert capsys.readouterr().err == ""
+
+
+def test_options_change_the_result(tmp_path):
+    out = tmp_path / "out"
+    args = ["features", str(_input(tmp_path)), "--output-dir", str(out)]
+    assert main([*args, "--snapshot-date", "2024-02-01", "--enable", "net_cancellations"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["snapshot_date"] == "2024-02-01 00:00"
+    cancellations = next(s for s in summary["steps"] if s["name"] == "cancellations")
+    assert cancellations["rows_removed"] == 2 and cancellations["originals_matched"] == 1
+    customers = pd.read_csv(out / "customers.csv", dtype={"customer_id": str})
+    assert customers["recency"].tolist() == [26, 22]
+
+
+def test_same_input_same_bytes(tmp_path):
+    source = _input(tmp_path)
+    for name in ("a", "b"):
+        assert main(["features", str(source), "--output-dir", str(tmp_path / name)]) == 0
+    for file in ("customers.csv", "summary.json"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+
+
+def test_bad_input_is_one_error_line_and_status_2(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"Invoice,When\n1,2024-01-01\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "segmentation", "features", str(bad), "--output-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: bad.csv has no column for the customer id")
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_options_are_one_error_line(tmp_path, capsys):
+    args = ["features", str(_input(tmp_path)), "--output-dir", str(tmp_path)]
+    assert main([*args, "--column", "customer_id"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "error: --column 'customer_id' is not CANONICAL=SOURCE"
+    )
+    assert main([*args, "--snapshot-date", "2023-01-01"]) == 2
+    assert "is before the last purchase" in capsys.readouterr().err

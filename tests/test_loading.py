@@ -1,0 +1,318 @@
+"""Loading: every source kind, format, encoding and layout, and every error."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+
+from segmentation.errors import ColumnError, DataError, FileFormatError
+from segmentation.loading import load_transactions
+from tests.conftest import retail_csv
+
+ROWS = [
+    ("536365", "85123A", "WHITE HANGING HEART", 6, "12/1/2010 8:26", 2.55, 17850, "United Kingdom"),
+    ("536366", "22633", "HAND WARMER", 6, "12/13/2010 8:28", 1.85, 17850.0, "United Kingdom"),
+    ("C536379", "D", "Discount", -1, "12/14/2010 9:41", 27.5, "14527", "France"),
+]
+
+
+def test_uci_csv_is_detected_and_converted():
+    loaded = load_transactions(retail_csv(ROWS), name="data.csv")
+    data, report = loaded.data, loaded.report
+    assert report.layout == "UCI Online Retail"
+    assert report.guessed == ()
+    assert report.format == "delimited text" and report.delimiter == "comma"
+    assert list(data["customer_id"]) == ["17850", "17850", "14527"]
+    assert list(data["quantity"]) == [6.0, 6.0, -1.0]
+    assert data["invoice_date"].iloc[1] == pd.Timestamp("2010-12-13 08:28")
+    assert "month first" in report.date_format
+    assert report.rows_read == 3
+
+
+def test_same_data_from_path_bytes_and_file_object(tmp_path):
+    content = retail_csv(ROWS)
+    path = tmp_path / "sales.csv"
+    path.write_bytes(content)
+    from_path = load_transactions(path).data
+    from_bytes = load_transactions(content, name="sales.csv").data
+    upload = io.BytesIO(content)
+    upload.name = "sales.csv"
+    from_file = load_transactions(upload).data
+    pd.testing.assert_frame_equal(from_path, from_bytes)
+    pd.testing.assert_frame_equal(from_path, from_file)
+
+
+@pytest.mark.parametrize(("delimiter", "word"), [(";", "semicolon"), ("\t", "tab"), ("|", "pipe")])
+def test_other_delimiters_are_sniffed(delimiter, word):
+    text = retail_csv(ROWS).decode().replace(",", delimiter)
+    loaded = load_transactions(text.encode(), name="sales.txt")
+    assert loaded.report.delimiter == word
+    assert loaded.data["unit_price"].tolist() == [2.55, 1.85, 27.5]
+
+
+def test_whitespace_aligned_columns():
+    text = (
+        "Invoice    Customer   Date          Amount\n"
+        "1001       A17        2024-01-05    12.50\n"
+        "1002       B20        2024-02-07    7.25\n"
+    )
+    loaded = load_transactions(text.encode(), name="report.txt")
+    assert loaded.report.delimiter == "spaces"
+    assert loaded.data["amount"].tolist() == [12.5, 7.25]
+    assert loaded.data["customer_id"].tolist() == ["A17", "B20"]
+
+
+def test_decimal_commas_and_thousands_separators():
+    semicolon = "Order;Client;Date;Qty;Price\n1;7;2024-01-05;2;1.234,50\n2;8;2024-01-06;1;0,99\n"
+    loaded = load_transactions(semicolon.encode(), name="eu.csv")
+    assert loaded.data["unit_price"].tolist() == [1234.5, 0.99]
+    comma = 'Order,Client,Date,Qty,Price\n1,7,2024-01-05,2,"£1,234.50"\n2,8,2024-01-06,1,$0.99\n'
+    assert load_transactions(comma.encode(), name="en.csv").data["unit_price"].tolist() == [
+        1234.5,
+        0.99,
+    ]
+
+
+def test_encodings():
+    text = retail_csv([("1", "A", "CAFÉ £ MUG", 1, "2011-01-02", 1.0, 5, "Côte d'Ivoire")]).decode()
+    expected = "CAFÉ £ MUG"
+    for data, encoding in [
+        (text.encode("utf-8"), "UTF-8"),
+        (b"\xef\xbb\xbf" + text.encode("utf-8"), "UTF-8 with BOM"),
+        (text.encode("utf-16"), "UTF-16"),
+        (text.encode("cp1252"), "Windows-1252"),
+    ]:
+        loaded = load_transactions(data, name="x.csv")
+        assert loaded.report.encoding == encoding
+        assert loaded.data["description"].iloc[0] == expected
+        assert loaded.data["country"].iloc[0] == "Côte d'Ivoire"
+    latin = load_transactions(text.encode("cp1252"), name="x.csv").report
+    assert any("Windows-1252" in note for note in latin.notes)
+
+
+def test_gzip_and_zip():
+    content = retail_csv(ROWS)
+    gz = load_transactions(gzip.compress(content), name="sales.csv.gz")
+    assert gz.report.compression == "gzip" and len(gz.data) == 3
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.md", "hello")
+        archive.writestr("b.csv", content)
+        archive.writestr("a.csv", retail_csv(ROWS[:1]))
+    zipped = load_transactions(buffer.getvalue(), name="export.zip")
+    assert zipped.report.compression == "zip (a.csv)"
+    assert len(zipped.data) == 1
+    assert any("2 tables" in note for note in zipped.report.notes)
+
+
+def test_zip_without_a_table():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("photo.png", b"\x89PNG")
+    with pytest.raises(FileFormatError, match=r"export\.zip holds no table \(found: photo\.png\)"):
+        load_transactions(buffer.getvalue(), name="export.zip")
+
+
+def test_bounded_decompression():
+    with pytest.raises(FileFormatError, match="expands to more than"):
+        load_transactions(gzip.compress(b"a" * 10_000), name="big.csv.gz", max_bytes=1_000)
+
+
+def _workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    return buffer.getvalue()
+
+
+def _retail_frame(rows) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(retail_csv(rows)), dtype={"CustomerID": str})
+
+
+def test_workbook_sheets_stacked_or_picked():
+    first = _retail_frame(ROWS[:2]).assign(InvoiceDate=pd.Timestamp("2011-01-02 10:00"))
+    second = _retail_frame(ROWS[2:]).assign(InvoiceDate=pd.Timestamp("2011-02-03 11:00"))
+    notes = pd.DataFrame({"Note": ["not a table of sales"]})
+    data = _workbook({"2010": first, "2011": second, "Notes": notes})
+    stacked = load_transactions(data, name="sales.xlsx")
+    assert stacked.report.sheets == ("2010", "2011")
+    assert len(stacked.data) == 3
+    assert stacked.data["invoice_date"].tolist()[-1] == pd.Timestamp("2011-02-03 11:00")
+    assert any("'Notes' has other columns" in n for n in stacked.report.notes)
+    assert any("stacked" in n for n in stacked.report.notes)
+    picked = load_transactions(data, name="sales.xlsx", sheet="2011")
+    assert picked.report.sheets == ("2011",) and len(picked.data) == 1
+    with pytest.raises(FileFormatError, match="has no sheet 'Summary'; its sheets are '2010'"):
+        load_transactions(data, name="sales.xlsx", sheet="Summary")
+
+
+def test_xlsx_renamed_to_csv_is_read_as_a_workbook():
+    data = _workbook({"Sheet1": _retail_frame(ROWS)})
+    loaded = load_transactions(data, name="sales.csv")
+    assert loaded.report.format == "Excel workbook" and len(loaded.data) == 3
+
+
+def test_broken_workbook():
+    data = _workbook({"Sheet1": _retail_frame(ROWS)})
+    with pytest.raises(FileFormatError, match=r"sales\.xlsx"):
+        load_transactions(data[: len(data) // 2], name="sales.xlsx")
+
+
+def test_parquet_and_truncated_parquet():
+    buffer = io.BytesIO()
+    _retail_frame(ROWS).to_parquet(buffer)
+    loaded = load_transactions(buffer.getvalue(), name="sales.parquet")
+    assert loaded.report.format == "Parquet"
+    assert loaded.data["customer_id"].tolist() == ["17850", "17850", "14527"]
+    with pytest.raises(FileFormatError, match=r"sales\.parquet is not a readable Parquet file"):
+        load_transactions(buffer.getvalue()[:-100], name="sales.parquet")
+
+
+def test_online_retail_ii_and_common_spellings():
+    text = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
+    text += "489434,85048,LED LIGHTS,12,2009-12-01 07:45:00,6.95,13085.0,United Kingdom\n"
+    loaded = load_transactions(text.encode(), name="retail_ii.csv")
+    assert loaded.report.layout == "UCI Online Retail II"
+    assert loaded.data["customer_id"].tolist() == ["13085"]
+    shop = "Order ID,order_date,SKU,QTY,Price Each,User ID,Ship Country\n"
+    shop += "A-1,2024-03-01,X1,2,9.99,00042,Germany\n"
+    loaded = load_transactions(shop.encode(), name="shop.csv")
+    assert loaded.report.mapping == {
+        "invoice_no": "Order ID",
+        "stock_code": "SKU",
+        "quantity": "QTY",
+        "invoice_date": "order_date",
+        "unit_price": "Price Each",
+        "customer_id": "User ID",
+        "country": "Ship Country",
+    }
+    assert set(loaded.report.guessed) == set(loaded.report.mapping)
+    assert loaded.data["customer_id"].tolist() == ["00042"]
+
+
+def test_amount_only_without_invoice_or_country():
+    text = "client,date,revenue\nA,2024-01-05 10:00,10\nA,2024-01-05 16:00,5\nA,2024-01-06,1\n"
+    loaded = load_transactions(text.encode(), name="sales.csv")
+    data = loaded.data
+    assert "country" not in data and "quantity" not in data
+    assert data["invoice_no"].nunique() == 2
+    assert any("one customer's lines on one date form one order" in n for n in loaded.report.notes)
+
+
+def test_explicit_mapping_overrides_detection():
+    text = "who,when,paid,CustomerID\nA,2024-01-05,10,IGNORED\n"
+    loaded = load_transactions(
+        text.encode(),
+        name="x.csv",
+        columns={"customer_id": "who", "invoice_date": "when", "amount": "paid"},
+    )
+    assert loaded.data["customer_id"].tolist() == ["A"]
+    assert loaded.report.guessed == ()
+    with pytest.raises(ColumnError, match="'client_name' is not a column this tool uses"):
+        load_transactions(text.encode(), name="x.csv", columns={"client_name": "who"})
+    with pytest.raises(ColumnError, match=r"has no column 'nobody' to use as the customer id"):
+        load_transactions(text.encode(), name="x.csv", columns={"customer_id": "nobody"})
+
+
+@pytest.mark.parametrize(
+    ("values", "expected", "note"),
+    [
+        (
+            ["2011-01-02 10:00", "2011-12-09T12:50:00"],
+            ["2011-01-02 10:00", "2011-12-09 12:50"],
+            None,
+        ),
+        (["13/01/2011 10:00", "02/03/2011 09:05"], ["2011-01-13 10:00", "2011-03-02 09:05"], "day"),
+        (["1/13/2011 10:00", "2/3/2011 9:05"], ["2011-01-13 10:00", "2011-02-03 09:05"], "month"),
+        (["1/2/2011", "2/3/2011"], ["2011-01-02", "2011-02-03"], "no day above 12"),
+        (["1/2/11 3:04 PM", "2/3/11 11:00 AM"], ["2011-01-02 15:04", "2011-02-03 11:00"], "month"),
+        ([20110102, 20111209], ["2011-01-02", "2011-12-09"], "YYYYMMDD"),
+        ([40545.5, 40886.0], ["2011-01-02 12:00", "2011-12-09"], "Excel"),
+    ],
+)
+def test_date_formats(values, expected, note):
+    frame = pd.DataFrame({"customer": ["A", "B"], "date": values, "amount": [1.0, 2.0]})
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    loaded = load_transactions(buffer.getvalue(), name="d.parquet")
+    assert loaded.data["invoice_date"].tolist() == [pd.Timestamp(v) for v in expected]
+    if note:
+        assert note in (loaded.report.date_format or "")
+
+
+def test_unreadable_values_are_counted_not_dropped():
+    rows = [*ROWS, ("536367", "X", "Y", "lots", "not a date", "abc", 1, "UK")]
+    loaded = load_transactions(retail_csv(rows), name="dirty.csv")
+    assert len(loaded.data) == 4
+    assert loaded.report.unreadable == {"quantity": 1, "invoice_date": 1, "unit_price": 1}
+    assert any("'lots' on line 5" in note for note in loaded.report.notes)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"", "empty.csv", "empty.csv is empty: it has no header and no rows."),
+        (b"\n\n  \n", "blank.csv", "blank.csv is empty"),
+        (b"InvoiceNo,CustomerID\n", "header.csv", "header.csv has a header but no data rows"),
+        (b"\x00\x01\x02\xff" * 200, "garbage.csv", "garbage.csv holds binary data, not a table"),
+        (
+            b"536365,85123A,WHITE,6,12/1/2010 8:26,2.55,17850,UK\n",
+            "nohead.csv",
+            "nohead.csv has no header row",
+        ),
+    ],
+)
+def test_file_errors(content, name, message):
+    with pytest.raises(FileFormatError) as caught:
+        load_transactions(content, name=name)
+    assert message in str(caught.value)
+
+
+def test_missing_file():
+    with pytest.raises(
+        DataError, match=r"The file '.*nowhere\.csv' does not exist; check the path\."
+    ):
+        load_transactions("/definitely/nowhere.csv")
+
+
+def test_required_column_missing_lists_what_was_found():
+    with pytest.raises(ColumnError) as caught:
+        load_transactions(b"Invoice,When,Amount\n1,2024-01-01,3\n", name="x.csv")
+    message = str(caught.value)
+    assert "x.csv has no column for the customer id" in message
+    assert "'Invoice', 'When', 'Amount'" in message
+    assert "--column customer_id=NAME" in message
+
+
+def test_all_dates_unreadable():
+    rows = [(r[0], r[1], r[2], r[3], "soon", r[5], r[6], r[7]) for r in ROWS]
+    with pytest.raises(ColumnError, match=r"'InvoiceDate' \(invoice date\) of x\.csv holds text"):
+        load_transactions(retail_csv(rows), name="x.csv")
+
+
+def test_numeric_column_with_text():
+    rows = [(r[0], r[1], r[2], "many", r[4], r[5], r[6], r[7]) for r in ROWS]
+    with pytest.raises(
+        ColumnError, match=r"'Quantity' \(quantity\) of x\.csv holds text, not a number"
+    ):
+        load_transactions(retail_csv(rows), name="x.csv")
+
+
+def test_ragged_lines_are_skipped_and_reported():
+    content = retail_csv(ROWS) + b"1,2,3\n"
+    loaded = load_transactions(content, name="ragged.csv")
+    assert len(loaded.data) == 3
+    assert loaded.report.skipped_lines == 1
+    assert loaded.report.skipped_examples == ("1,2,3",)
+
+
+def test_duplicate_and_blank_header_names():
+    text = "CustomerID,Date,Amount,Amount,\nA,2024-01-01,1,2,x\n"
+    loaded = load_transactions(text.encode(), name="dup.csv")
+    assert loaded.report.mapping["amount"] == "Amount"
+    assert set(loaded.report.unmapped) == {"Amount.2", "column_5"}

@@ -1,0 +1,93 @@
+"""The reference figures of ../shared/data/README.md, from every format of the real data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from segmentation.pipeline import run_features
+
+pytestmark = pytest.mark.real
+
+REFERENCE = {
+    "rows_out": 392_692,
+    "customers": 4_338,
+    "orders": 18_532,
+    "countries": 37,
+    "revenue": 8_887_208.894,
+    "recency": {"mean": 92.54, "median": 51, "min": 1, "max": 374},
+    "frequency": {"mean": 4.27, "median": 2, "min": 1, "max": 209},
+    "monetary": {"mean": 2_048.69, "median": 668.57, "min": 3.75, "max": 280_206.02},
+}
+
+
+def _check_reference(run) -> None:
+    summary = run.summary()
+    assert summary["rows_in"] == 541_909
+    assert summary["rows_out"] == REFERENCE["rows_out"]
+    assert summary["customers"] == REFERENCE["customers"]
+    assert summary["orders"] == REFERENCE["orders"]
+    assert summary["countries"] == REFERENCE["countries"]
+    assert summary["revenue"] == pytest.approx(REFERENCE["revenue"], abs=0.01)
+    assert summary["snapshot_date"] == "2011-12-10 12:50"
+    customers = run.customers
+    for feature in ("recency", "frequency", "monetary"):
+        figures = REFERENCE[feature]
+        column = customers[feature]
+        assert column.mean() == pytest.approx(figures["mean"], abs=0.005)
+        assert column.median() == pytest.approx(figures["median"], abs=0.005)
+        assert column.min() == pytest.approx(figures["min"], abs=0.005)
+        assert column.max() == pytest.approx(figures["max"], abs=0.005)
+    removed = sum(step["rows_removed"] for step in summary["steps"])
+    assert summary["rows_in"] == summary["rows_out"] + removed
+
+
+@pytest.fixture(scope="module")
+def parquet_run(online_retail_path):
+    return run_features(online_retail_path)
+
+
+def test_parquet_gives_the_reference_figures(parquet_run):
+    _check_reference(parquet_run)
+    assert parquet_run.transactions.report.layout == "UCI Online Retail"
+
+
+def test_cleaning_steps_match_the_published_counts(parquet_run, online_retail_raw):
+    raw = online_retail_raw
+    steps = {s["name"]: s["rows_removed"] for s in parquet_run.summary()["steps"]}
+    assert steps["missing_customer_id"] == int(raw["CustomerID"].isna().sum()) == 135_080
+    kept = raw.dropna(subset=["CustomerID"])
+    assert steps["duplicates"] == int(kept.duplicated().sum())
+
+
+def test_kaggle_csv_gives_the_same_figures(tmp_path: Path, online_retail_raw, parquet_run):
+    kaggle = online_retail_raw.assign(
+        InvoiceDate=online_retail_raw["InvoiceDate"].dt.strftime("%-m/%-d/%Y %-H:%M")
+    )
+    path = tmp_path / "data.csv"
+    kaggle.to_csv(path, index=False, encoding="ISO-8859-1", errors="replace")
+    assert "12/1/2010 8:26" in path.read_text(encoding="ISO-8859-1")[:400]
+    run = run_features(path)
+    _check_reference(run)
+    pd.testing.assert_frame_equal(run.customers, parquet_run.customers)
+
+
+@pytest.mark.slow
+def test_xlsx_gives_the_same_figures(tmp_path: Path, online_retail_raw, parquet_run):
+    path = tmp_path / "Online Retail.xlsx"
+    with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
+        online_retail_raw.to_excel(writer, sheet_name="Online Retail", index=False)
+    run = run_features(path)
+    _check_reference(run)
+    pd.testing.assert_frame_equal(run.customers, parquet_run.customers)
+
+
+def test_online_retail_ii_needs_no_options(online_retail_ii_path):
+    run = run_features(online_retail_ii_path)
+    summary = run.summary()
+    assert run.transactions.report.layout == "UCI Online Retail II"
+    assert summary["customers"] == 4_312
+    assert summary["rows_out"] == 400_916
+    assert summary["revenue"] == pytest.approx(8_798_233.74, abs=0.01)
