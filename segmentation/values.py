@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Excel serial day numbers accepted as dates (1954-10-03 to 2119-01-10).
 EXCEL_SERIAL_RANGE = (20_000, 80_000)
@@ -66,10 +68,11 @@ def parse_numbers(raw: pd.Series, *, decimal_comma_hint: bool = False) -> Parsed
     if pd.api.types.is_numeric_dtype(raw.dtype):
         return Parsed(raw.astype("float64"))
     text = _as_text(raw)
+    fast = _cast_numbers(text)
+    if fast is not None:
+        return Parsed(fast)
     present = text.notna() & (text.str.strip() != "")
     fast = pd.to_numeric(text, errors="coerce")
-    if not (fast.isna() & present).any():
-        return Parsed(fast.astype("float64"))
     cleaned = text.str.replace(_CURRENCY, "", regex=True)
     cleaned = cleaned.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
     note = None
@@ -81,6 +84,15 @@ def parse_numbers(raw: pd.Series, *, decimal_comma_hint: bool = False) -> Parsed
         cleaned = cleaned.str.replace(",", "", regex=False)
     values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
     return _with_unreadable(values, text, present, note)
+
+
+def _cast_numbers(text: pd.Series) -> pd.Series | None:
+    """Plain numbers cast in one vectorised step, or ``None`` when any value needs more care."""
+    try:
+        values = pc.cast(pa.array(text.array), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return None
+    return pd.Series(values.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
 
 
 def parse_dates(raw: pd.Series) -> Parsed:

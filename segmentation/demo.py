@@ -1,0 +1,552 @@
+"""The embedded demo data set: synthetic, seeded transactions with planted customer groups.
+
+The transactions follow the UCI "Online Retail" layout (``InvoiceNo, StockCode, Description,
+Quantity, InvoiceDate, UnitPrice, CustomerID, Country``) and carry the same kinds of dirt as
+the real export: guest orders without a customer id, exact duplicate rows, cancellations,
+zero prices and non-product lines such as postage.  Every customer belongs to one of five
+planted behaviour groups, so a segmentation of the demo has a known right answer.
+
+Regenerate the committed files with ``python -m segmentation.demo [DIR]``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from segmentation.errors import DataError
+
+_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+#: The committed demo transactions (gzip-compressed CSV, UTF-8).
+DEMO_TRANSACTIONS: Path = _DATA_DIR / "demo_transactions.csv.gz"
+#: The planted group of every demo customer (CSV with ``customer_id,group``).
+DEMO_GROUPS: Path = _DATA_DIR / "demo_groups.csv"
+#: The planted behaviour groups, best customers first.
+PLANTED_GROUPS: tuple[str, ...] = ("champions", "loyal", "new", "at_risk", "lost")
+
+_START = pd.Timestamp("2023-12-01")
+_DAYS = 375  # 2023-12-01 to 2024-12-09, both included
+_LAST = _DAYS - 1
+_SATURDAY = 5
+_OPEN, _CLOSE = 7 * 60, 20 * 60  # shop hours in minutes after midnight
+_FIRST_CUSTOMER = 12346
+_FIRST_INVOICE = 600001
+_MIN_CUSTOMERS, _MAX_CUSTOMERS = 100, 40000
+
+#: Relative order volume per calendar month: a Christmas peak from September to December.
+_MONTH_WEIGHT = {
+    1: 0.6,
+    2: 0.65,
+    3: 0.8,
+    4: 0.75,
+    5: 0.8,
+    6: 0.8,
+    7: 0.8,
+    8: 0.85,
+    9: 1.5,
+    10: 1.8,
+    11: 2.3,
+    12: 1.6,
+}
+
+#: Countries other than the United Kingdom with their relative number of customers.
+_ABROAD = {
+    "Germany": 20,
+    "France": 18,
+    "EIRE": 8,
+    "Spain": 6,
+    "Belgium": 5,
+    "Switzerland": 5,
+    "Portugal": 4,
+    "Netherlands": 3,
+    "Italy": 3,
+    "Finland": 2.5,
+    "Austria": 2,
+    "Norway": 2,
+    "Australia": 2,
+    "Denmark": 2,
+    "Channel Islands": 2,
+    "Sweden": 1.5,
+    "Cyprus": 1.5,
+    "Japan": 1.5,
+    "Poland": 1.2,
+    "USA": 1,
+    "Unspecified": 1,
+    "Israel": 1,
+    "Greece": 1,
+    "Canada": 0.8,
+    "Iceland": 0.5,
+    "Malta": 0.5,
+    "Singapore": 0.5,
+    "United Arab Emirates": 0.5,
+    "European Community": 0.4,
+    "RSA": 0.4,
+    "Lithuania": 0.4,
+    "Brazil": 0.3,
+}
+_UK = "United Kingdom"
+_UK_SHARE = 0.85
+
+_COLOURS = ("RED", "PINK", "BLUE", "WHITE", "IVORY", "GREEN", "BLACK", "CREAM", "LILAC", "GOLD")
+_MOTIFS = (
+    "HEART",
+    "STAR",
+    "SPOTTY",
+    "FLORAL",
+    "VINTAGE",
+    "RETRO",
+    "BIRD",
+    "PAISLEY",
+    "STRIPED",
+    "GINGHAM",
+    "CHRISTMAS",
+    "ROSE",
+    "OWL",
+    "LACE",
+    "POLKADOT",
+    "WOODLAND",
+    "BUTTERFLY",
+    "REGENCY",
+)
+#: Product kinds with their typical unit price in pounds.
+_ITEMS = {
+    "T-LIGHT HOLDER": 1.25,
+    "LUNCH BAG": 1.65,
+    "MUG": 1.25,
+    "SCENTED CANDLE": 1.45,
+    "PAPER NAPKINS": 0.85,
+    "BUNTING": 2.95,
+    "DOORSTOP": 4.25,
+    "CAKE STAND": 9.95,
+    "TEA TOWEL": 1.25,
+    "JUMBO BAG": 1.95,
+    "NOTEBOOK": 0.85,
+    "PHOTO FRAME": 2.55,
+    "WALL CLOCK": 8.5,
+    "CUSHION COVER": 3.75,
+    "GIFT WRAP": 0.42,
+    "TRINKET BOX": 1.25,
+    "HOT WATER BOTTLE": 4.95,
+    "LANTERN": 6.75,
+    "WASHBAG": 2.1,
+    "PURSE": 0.85,
+    "CHILDRENS APRON": 1.95,
+    "BAKING SET": 4.95,
+    "STORAGE TIN": 2.95,
+    "DOOR MAT": 7.95,
+    "CERAMIC BOWL": 1.25,
+    "SHOPPER BAG": 1.65,
+    "PARTY CUPS": 0.65,
+    "WREATH": 3.75,
+    "HANGING DECORATION": 0.65,
+    "JAM JAR": 0.85,
+    "PICNIC HAMPER": 14.95,
+    "DRESSER CABINET": 24.95,
+}
+_DESIGNS = 300  # product designs; some come in several colours, one stock code each
+
+
+@dataclass(frozen=True)
+class _Group:
+    """How the customers of one planted group buy."""
+
+    share: float  # fraction of all customers
+    recency: tuple[int, int]  # days from the last order to the end; ~95% inside, never above
+    orders: tuple[int, int]  # number of orders; ~95% inside, clipped to the bounds
+    spend: tuple[float, float]  # total spend in pounds; ~90% inside, with heavy tails
+    tenure: tuple[int, int]  # days from the first to the last order, at most
+    horizon: int  # the first order is at most this many days before the end
+
+
+_GROUPS: dict[str, _Group] = {
+    "champions": _Group(0.08, (2, 13), (20, 40), (8000, 25000), (320, _LAST), _LAST),
+    "loyal": _Group(0.22, (5, 30), (6, 12), (1500, 3000), (200, _LAST), _LAST),
+    "new": _Group(0.20, (7, 34), (1, 2), (100, 400), (0, 34), 34),
+    "at_risk": _Group(0.20, (120, 210), (5, 12), (1500, 4000), (120, 250), _LAST),
+    "lost": _Group(0.30, (240, _LAST - 1), (1, 1), (50, 250), (0, 0), _LAST),
+}
+
+_MAX_LINES = 15  # products per order
+_LINE_CHANCE = 0.3  # an order has 1 + Binomial(_MAX_LINES - 1, _LINE_CHANCE) products
+_GUEST_SHARE = 0.05  # of all lines
+_DUPLICATE_SHARE = 0.01
+_CANCEL_SHARE = 0.015
+_ZERO_PRICE_SHARE = 0.003
+_MANUAL_SHARE = 0.0005
+_BANK_CHARGES = 12
+_POSTAGE_ABROAD = 0.6  # chance of a postage line on an order from abroad
+_POSTAGE_RATES = (15.0, 18.0, 18.0, 28.0, 40.0)  # pounds per parcel
+_DOTCOM_GUEST = 0.6  # chance of a dotcom postage line on a guest order
+
+
+def generate_demo(seed: int = 2024, customers: int = 3000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Generate demo transactions and the planted group of every customer.
+
+    Returns ``(transactions, groups)``: the transactions in the UCI "Online Retail" layout
+    (``CustomerID`` as text, missing for guest orders; ``InvoiceDate`` to the minute) and a
+    table with ``customer_id`` (the same text as ``CustomerID``) and ``group``.
+    The same seed and number of customers always give the same tables.
+    """
+    if not _MIN_CUSTOMERS <= customers <= _MAX_CUSTOMERS:
+        raise DataError(
+            f"The demo needs between {_MIN_CUSTOMERS:,} and {_MAX_CUSTOMERS:,} customers, "
+            f"not {customers:,}; choose a number in that range."
+        )
+    rng = np.random.default_rng(seed)
+    catalogue = _catalogue(rng)
+    day_weight = _day_weights()
+    people = _customers(rng, customers)
+    orders = _customer_orders(rng, people, day_weight)
+    lines = _order_lines(rng, orders, catalogue)
+    guest_orders, guest_lines = _guest_orders(rng, len(lines), len(orders), catalogue, day_weight)
+    orders = pd.concat([orders, guest_orders], ignore_index=True)
+    lines = pd.concat([lines, guest_lines], ignore_index=True)
+    lines = pd.concat([lines, _extra_lines(rng, orders, lines, catalogue)], ignore_index=True)
+    cancel_orders, cancel_lines = _cancellations(rng, orders, lines, day_weight)
+    orders = pd.concat([orders, cancel_orders], ignore_index=True)
+    lines = pd.concat([lines, cancel_lines], ignore_index=True)
+    transactions = _duplicate_rows(rng, _layout(orders, lines))
+    groups = pd.DataFrame({"customer_id": people["customer"], "group": people["group"]})
+    return transactions, groups.sort_values("customer_id", ignore_index=True)
+
+
+def write_demo(directory: Path, seed: int = 2024, customers: int = 3000) -> tuple[Path, Path]:
+    """Write the demo transactions and planted groups into ``directory``; return both paths.
+
+    The files are byte-identical for the same seed and number of customers: the gzip header
+    carries no time stamp and no file name.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    transactions, groups = generate_demo(seed, customers)
+    transactions_path = directory / DEMO_TRANSACTIONS.name
+    groups_path = directory / DEMO_GROUPS.name
+    transactions_path.write_bytes(gzip.compress(_transactions_csv(transactions), 9, mtime=0))
+    groups_path.write_bytes(groups.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    return transactions_path, groups_path
+
+
+def _transactions_csv(transactions: pd.DataFrame) -> bytes:
+    """Return demo transactions as the UTF-8 CSV text written into the committed file."""
+    return transactions.to_csv(
+        index=False,
+        lineterminator="\n",
+        date_format="%Y-%m-%d %H:%M",
+        float_format="%.2f",
+    ).encode("utf-8")
+
+
+def _day_weights() -> np.ndarray:
+    """Relative order volume of every day: seasonal, and no orders on Saturdays."""
+    days = pd.date_range(_START, periods=_DAYS, freq="D")
+    weight = days.month.map(_MONTH_WEIGHT).to_numpy(dtype=float, copy=True)
+    weight[days.day_of_week == _SATURDAY] = 0.0
+    return weight
+
+
+def _sample_days(
+    rng: np.random.Generator, day_weight: np.ndarray, first: np.ndarray, last: np.ndarray
+) -> np.ndarray:
+    """Draw one day in ``first..last`` (day indexes, inclusive) per element, by day weight."""
+    cumulative = np.concatenate([[0.0], np.cumsum(day_weight)])
+    draw = rng.uniform(cumulative[first], cumulative[last + 1])
+    return np.searchsorted(cumulative, draw, side="right") - 1
+
+
+def _minutes(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Draw times of day in minutes, busiest around lunch time, inside shop hours."""
+    minutes = rng.normal(12.5 * 60, 150, size).round()
+    return np.clip(minutes, _OPEN, _CLOSE - 1).astype(np.int64)
+
+
+def _lognormal(rng: np.random.Generator, bounds: tuple[float, float], size: int) -> np.ndarray:
+    """Draw log-normal values with about 95% of them between ``bounds``."""
+    low, high = np.log(bounds)
+    return np.exp(rng.normal((low + high) / 2, (high - low) / 4, size))
+
+
+def _catalogue(rng: np.random.Generator) -> pd.DataFrame:
+    """Build the gift-ware catalogue: stock code, description, unit price and popularity."""
+    items = list(_ITEMS)
+    pairs = rng.choice(len(_MOTIFS) * len(items), _DESIGNS, replace=False)
+    bases = rng.choice(np.arange(20000, 90000), _DESIGNS, replace=False)
+    variants = np.where(rng.random(_DESIGNS) < 0.25, rng.integers(2, 5, _DESIGNS), 1)
+    typical = np.array([_ITEMS[items[pair % len(items)]] for pair in pairs])
+    price = typical * rng.lognormal(0.0, 0.45, _DESIGNS)
+    price = np.where(price < 1, price.round(2), np.ceil(price * 4) / 4 - 0.05)
+    price = np.clip(price, 0.3, 39.95).round(2)
+    codes, descriptions, prices = [], [], []
+    for pair, base, count, unit in zip(pairs, bases, variants, price, strict=True):
+        name = f"{_MOTIFS[pair // len(items)]} {items[pair % len(items)]}"
+        colours = rng.choice(len(_COLOURS), count, replace=False)
+        for position, colour in enumerate(colours):
+            suffix = "ABCD"[position] if count > 1 else ""
+            described = name if count == 1 and rng.random() < 0.5 else f"{_COLOURS[colour]} {name}"
+            codes.append(f"{base}{suffix}")
+            descriptions.append(described)
+            prices.append(float(unit))
+    popularity = 1.0 / (rng.permutation(len(codes)) + 8.0) ** 0.9
+    return pd.DataFrame(
+        {
+            "code": codes,
+            "description": descriptions,
+            "price": prices,
+            "popularity": popularity / popularity.sum(),
+        }
+    )
+
+
+def _customers(rng: np.random.Generator, count: int) -> pd.DataFrame:
+    """Draw the customers: id, country, planted group and how each one buys."""
+    shares = np.array([group.share for group in _GROUPS.values()])
+    sizes = np.floor(shares * count).astype(int)
+    sizes[np.argsort(shares * count - sizes)[::-1][: count - sizes.sum()]] += 1
+    kind = rng.permutation(np.repeat(np.arange(len(_GROUPS)), sizes))
+    span = max(6000, 2 * count)
+    ids = _FIRST_CUSTOMER + np.sort(rng.choice(span, count, replace=False))
+
+    abroad = np.array(list(_ABROAD.values()))
+    names = np.array([_UK, *_ABROAD])
+    weights = np.concatenate([[_UK_SHARE], (1 - _UK_SHARE) * abroad / abroad.sum()])
+    country = names[rng.choice(len(names), count, p=weights)]
+    country[rng.choice(count, len(names), replace=False)] = names  # every country appears
+
+    recency = np.empty(count, dtype=np.int64)
+    orders = np.empty(count, dtype=np.int64)
+    spend = np.empty(count)
+    tenure = np.empty(count, dtype=np.int64)
+    horizon = np.empty(count, dtype=np.int64)
+    for index, group in enumerate(_GROUPS.values()):
+        members = np.flatnonzero(kind == index)
+        size = len(members)
+        days = _lognormal(rng, group.recency, size).round()
+        recency[members] = np.clip(days, 0, group.recency[1])
+        orders[members] = np.clip(_lognormal(rng, group.orders, size).round(), *group.orders)
+        low, high = np.log(group.spend)
+        spend[members] = np.exp((low + high) / 2 + (high - low) / 4 * rng.standard_t(5, size))
+        tenure[members] = rng.integers(group.tenure[0], group.tenure[1] + 1, size)
+        horizon[members] = group.horizon
+    last_day = _LAST - recency
+    saturday = (_START.day_of_week + last_day) % 7 == _SATURDAY
+    last_day += saturday * rng.choice([-1, 1], count)  # the shop takes no orders on Saturdays
+    first_day = np.maximum(last_day - tenure, _LAST - horizon)
+    return pd.DataFrame(
+        {
+            "customer": ids.astype(str),
+            "group": np.array(list(_GROUPS))[kind],
+            "country": country,
+            "orders": orders,
+            "spend": spend,
+            "first_day": np.minimum(first_day, last_day),
+            "last_day": last_day,
+        }
+    )
+
+
+def _customer_orders(
+    rng: np.random.Generator, people: pd.DataFrame, day_weight: np.ndarray
+) -> pd.DataFrame:
+    """Draw every customer's orders: the last one on the customer's last day, the rest before."""
+    owner = np.repeat(np.arange(len(people)), people["orders"].to_numpy())
+    first_of_owner = np.concatenate([[0], np.cumsum(people["orders"].to_numpy())[:-1]])
+    is_last = np.zeros(len(owner), dtype=bool)
+    is_last[first_of_owner] = True
+    first = people["first_day"].to_numpy()[owner]
+    last = people["last_day"].to_numpy()[owner]
+    day = np.where(is_last, last, _sample_days(rng, day_weight, first, last))
+    share = rng.lognormal(0.0, 0.6, len(owner))
+    share /= np.bincount(owner, share)[owner]
+    return pd.DataFrame(
+        {
+            "customer": people["customer"].to_numpy()[owner],
+            "country": people["country"].to_numpy()[owner],
+            "day": day,
+            "minute": _minutes(rng, len(owner)),
+            "value": people["spend"].to_numpy()[owner] * share,
+            "cancel": False,
+        }
+    )
+
+
+def _order_lines(
+    rng: np.random.Generator, orders: pd.DataFrame, catalogue: pd.DataFrame
+) -> pd.DataFrame:
+    """Fill orders with 1-15 distinct products whose quantities add up to about the order value."""
+    count = 1 + rng.binomial(_MAX_LINES - 1, _LINE_CHANCE, len(orders))
+    order = np.repeat(np.arange(len(orders)), count)
+    product = rng.choice(len(catalogue), len(order), p=catalogue["popularity"].to_numpy())
+    lines = pd.DataFrame({"order": order, "product": product}).drop_duplicates()
+    order = lines["order"].to_numpy()
+    share = rng.lognormal(0.0, 0.8, len(order))
+    share /= np.bincount(order, share, minlength=len(orders))[order]
+    price = catalogue["price"].to_numpy()[lines["product"].to_numpy()]
+    quantity = np.maximum(1, np.round(orders["value"].to_numpy()[order] * share / price))
+    quantity = np.where(quantity > 24, np.round(quantity / 12) * 12, quantity)
+    return pd.DataFrame(
+        {
+            "order": order,
+            "code": catalogue["code"].to_numpy()[lines["product"].to_numpy()],
+            "description": catalogue["description"].to_numpy()[lines["product"].to_numpy()],
+            "quantity": quantity.astype(np.int64),
+            "price": price,
+        }
+    )
+
+
+def _guest_orders(
+    rng: np.random.Generator,
+    customer_lines: int,
+    numbered: int,
+    catalogue: pd.DataFrame,
+    day_weight: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Draw orders without a customer id, about the guest share of all lines."""
+    wanted = round(customer_lines * _GUEST_SHARE / (1 - _GUEST_SHARE))
+    count = max(1, round(wanted / (1 + (_MAX_LINES - 1) * _LINE_CHANCE)))
+    names = np.array([_UK, *_ABROAD])
+    country = np.where(rng.random(count) < 0.95, _UK, names[rng.integers(1, len(names), count)])
+    orders = pd.DataFrame(
+        {
+            "customer": pd.Series([pd.NA] * count, dtype="str"),
+            "country": country,
+            "day": _sample_days(rng, day_weight, np.zeros(count, int), np.full(count, _LAST)),
+            "minute": _minutes(rng, count),
+            "value": rng.lognormal(np.log(150), 0.9, count),
+            "cancel": False,
+        }
+    )
+    lines = _order_lines(rng, orders, catalogue)
+    lines["order"] += numbered
+    dotcom = np.flatnonzero(rng.random(count) < _DOTCOM_GUEST)
+    postage = pd.DataFrame(
+        {
+            "order": dotcom + numbered,
+            "code": "DOT",
+            "description": "DOTCOM POSTAGE",
+            "quantity": 1,
+            "price": rng.lognormal(np.log(40), 0.9, len(dotcom)).round(2),
+        }
+    )
+    return orders, pd.concat([lines, postage], ignore_index=True)
+
+
+def _extra_lines(
+    rng: np.random.Generator, orders: pd.DataFrame, lines: pd.DataFrame, catalogue: pd.DataFrame
+) -> pd.DataFrame:
+    """Add postage, manual, bank-charge and zero-price lines to some customer orders."""
+    known = orders["customer"].notna().to_numpy()
+    abroad = np.flatnonzero(known & (orders["country"] != _UK).to_numpy())
+    abroad = abroad[rng.random(len(abroad)) < _POSTAGE_ABROAD]
+    customer_orders = np.flatnonzero(known)
+    manual = rng.choice(customer_orders, max(1, round(len(lines) * _MANUAL_SHARE)), replace=False)
+    bank = rng.choice(customer_orders, _BANK_CHARGES, replace=False)
+    zero = rng.choice(customer_orders, max(1, round(len(lines) * _ZERO_PRICE_SHARE)), replace=False)
+    gift = rng.choice(len(catalogue), len(zero), p=catalogue["popularity"].to_numpy())
+    parts = [
+        (
+            "POST",
+            "POSTAGE",
+            abroad,
+            rng.integers(1, 4, len(abroad)),
+            rng.choice(_POSTAGE_RATES, len(abroad)),
+        ),
+        ("M", "Manual", manual, 1, np.round(0.5 + rng.lognormal(1, 1.2, len(manual)), 2)),
+        ("BANK CHARGES", "Bank Charges", bank, 1, 15.0),
+        (
+            catalogue["code"].to_numpy()[gift],
+            catalogue["description"].to_numpy()[gift],
+            zero,
+            rng.integers(1, 13, len(zero)),
+            0.0,
+        ),
+    ]
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "order": where,
+                    "code": code,
+                    "description": description,
+                    "quantity": quantity,
+                    "price": price,
+                }
+            )
+            for code, description, where, quantity, price in parts
+        ],
+        ignore_index=True,
+    )
+
+
+def _cancellations(
+    rng: np.random.Generator, orders: pd.DataFrame, lines: pd.DataFrame, day_weight: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cancel some product lines of customer orders in later ``C`` invoices."""
+    day = orders["day"].to_numpy()[lines["order"].to_numpy()]
+    candidates = np.flatnonzero(
+        orders["customer"].notna().to_numpy()[lines["order"].to_numpy()]
+        & (lines["price"].to_numpy() > 0)
+        & lines["code"].str.match(r"\d{5}").to_numpy()
+        & (day < _LAST - 1)
+    )
+    wanted = round(len(lines) * _CANCEL_SHARE / (1 - _CANCEL_SHARE))
+    chosen = lines.iloc[np.sort(rng.choice(candidates, wanted, replace=False))]
+    original = np.unique(chosen["order"].to_numpy())
+    first = orders["day"].to_numpy()[original] + 1
+    cancel_orders = pd.DataFrame(
+        {
+            "customer": orders["customer"].to_numpy()[original],
+            "country": orders["country"].to_numpy()[original],
+            "day": _sample_days(rng, day_weight, first, np.minimum(first + 30, _LAST)),
+            "minute": _minutes(rng, len(original)),
+            "cancel": True,
+        }
+    )
+    cancel_lines = chosen.assign(
+        order=len(orders) + np.searchsorted(original, chosen["order"].to_numpy()),
+        quantity=-chosen["quantity"],
+    )
+    return cancel_orders, cancel_lines
+
+
+def _layout(orders: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """Number the invoices in date order and lay the lines out in the UCI columns."""
+    sequence = np.lexsort((orders["minute"], orders["day"]))  # stable: ties keep their order
+    number = np.empty(len(orders), dtype=np.int64)
+    number[sequence] = _FIRST_INVOICE + np.arange(len(orders))
+    invoice = np.where(orders["cancel"], "C", "") + number.astype(str)
+    date = _START + pd.to_timedelta(orders["day"] * 1440 + orders["minute"], unit="min")
+    lines = lines.assign(rank=number[lines["order"].to_numpy()], line=np.arange(len(lines)))
+    lines = lines.sort_values(["rank", "line"], ignore_index=True)
+    order = lines["order"].to_numpy()
+    return pd.DataFrame(
+        {
+            "InvoiceNo": invoice[order],
+            "StockCode": lines["code"],
+            "Description": lines["description"],
+            "Quantity": lines["quantity"].astype(np.int64),
+            "InvoiceDate": date.to_numpy()[order],
+            "UnitPrice": lines["price"].astype(float),
+            "CustomerID": orders["customer"].to_numpy()[order],
+            "Country": orders["country"].to_numpy()[order],
+        }
+    )
+
+
+def _duplicate_rows(rng: np.random.Generator, transactions: pd.DataFrame) -> pd.DataFrame:
+    """Repeat some purchase rows right after themselves, as exact duplicates."""
+    purchases = np.flatnonzero(~transactions["InvoiceNo"].str.startswith("C").to_numpy())
+    wanted = round(len(transactions) * _DUPLICATE_SHARE / (1 - _DUPLICATE_SHARE))
+    repeat = np.ones(len(transactions), dtype=np.int64)
+    repeat[rng.choice(purchases, wanted, replace=False)] = 2
+    return transactions.iloc[np.repeat(np.arange(len(transactions)), repeat)].reset_index(drop=True)
+
+
+if __name__ == "__main__":
+    for written in write_demo(Path(sys.argv[1]) if len(sys.argv) > 1 else _DATA_DIR):
+        print(f"wrote {written} ({written.stat().st_size:,} bytes)")
