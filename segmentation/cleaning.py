@@ -229,8 +229,13 @@ def clean_transactions(
     backend = connect()
     table = as_table(frame)
     table = table.mutate(**{TOTAL_PURCHASE: _line_total(table)})
-    matched = _matched_originals(table, options, backend) if options.net_cancellations else None
-    reasons = _reason_cases(table, options, matched)
+    duplicates = materialise(_later_duplicates(table), backend) if options.duplicates else None
+    matched = (
+        _matched_originals(table, options, duplicates, backend)
+        if options.net_cancellations
+        else None
+    )
+    reasons = _reason_cases(table, options, duplicates, matched)
     reason = ibis.cases(*reasons, else_=ibis.null("int8")) if reasons else ibis.null("int8")
     removed = materialise(
         table.mutate(_reason=reason)
@@ -261,13 +266,16 @@ def _line_total(table: ibis.Table) -> ibis.Value:
 
 
 def _reason_cases(
-    table: ibis.Table, options: CleaningOptions, matched: list[int] | None
+    table: ibis.Table,
+    options: CleaningOptions,
+    duplicates: ibis.Table | None,
+    matched: list[int] | None,
 ) -> list[tuple[ibis.Value, int]]:
     """(condition, step number) pairs for the enabled steps, first match wins."""
     conditions = {
         "invalid_values": _invalid(table),
         "missing_customer_id": table[CUSTOMER_ID].isnull(),
-        "duplicates": _duplicate(table),
+        "duplicates": table[ROW].isin(duplicates[ROW]) if duplicates is not None else None,
         "cancellations": _cancelled(table, matched),
         "non_product": _non_product(table, options.non_product_codes),
         "non_positive_quantity": (table[QUANTITY] <= 0) if QUANTITY in table.columns else None,
@@ -288,8 +296,8 @@ def _invalid(table: ibis.Table) -> ibis.Value:
     return condition
 
 
-def _duplicate(table: ibis.Table) -> ibis.Value:
-    """Rows equal in every column to an earlier row.
+def _later_duplicates(table: ibis.Table) -> ibis.Table:
+    """The row numbers of rows equal in every column to an earlier row.
 
     Only rows sharing invoice and product with another row can be duplicates, so
     the exact comparison runs on those candidates alone.
@@ -303,8 +311,7 @@ def _duplicate(table: ibis.Table) -> ibis.Value:
         repeated = keyed.group_by(names).agg(_n=_.count()).filter(_._n > 1)
         candidates = keyed.semi_join(repeated, names).drop(*names)
     rank = ibis.row_number().over(group_by=columns, order_by=candidates[ROW])
-    later = candidates.mutate(_rank=rank).filter(_._rank > 0)
-    return table[ROW].isin(later[ROW])
+    return candidates.mutate(_rank=rank).filter(_._rank > 0).select(ROW)
 
 
 def _cancelled(table: ibis.Table, matched: list[int] | None) -> ibis.Value:
@@ -340,7 +347,10 @@ def _money(table: ibis.Table) -> ibis.Value:
 
 
 def _matched_originals(
-    table: ibis.Table, options: CleaningOptions, backend: BaseBackend
+    table: ibis.Table,
+    options: CleaningOptions,
+    duplicates: ibis.Table | None,
+    backend: BaseBackend,
 ) -> list[int]:
     """Rows of purchases cancelled by a later cancellation of the same customer, product, quantity.
 
@@ -348,7 +358,7 @@ def _matched_originals(
     """
     earlier = replace(options, cancellations=False, net_cancellations=False, non_product=False)
     earlier = replace(earlier, non_positive_quantity=False, non_positive_price=False)
-    reasons = _reason_cases(table, earlier, None)
+    reasons = _reason_cases(table, earlier, duplicates, None)
     alive = (
         table.filter(ibis.cases(*reasons, else_=ibis.null("int8")).isnull()) if reasons else table
     )
