@@ -49,6 +49,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\r?\n)+")
 _NUMBER_OR_DATE = re.compile(r"^[\s\-+(]*[£$€]?\d[\d\s.,:/\-T]*\)?$")
 
 
@@ -325,6 +326,7 @@ def _decode_with(data: bytes, encoding: str, name: str) -> str:
 
 def _read_text(data: bytes, name: str) -> RawTable:
     text, encoding = _decode(data, name)
+    text = _LEADING_BLANK_LINES.sub("", text)
     if _looks_binary(text):
         raise FileFormatError(
             f"{name} holds binary data, not a table; upload a CSV, Excel or Parquet file."

@@ -311,6 +311,13 @@ def test_ragged_lines_are_skipped_and_reported():
     assert loaded.report.skipped_examples == ("1,2,3",)
 
 
+def test_blank_lines_before_the_header_and_between_rows():
+    content = b"\n  \n" + retail_csv(ROWS).replace(b"\n", b"\n\n", 1)
+    loaded = load_transactions(content, name="gappy.csv")
+    assert loaded.report.layout == "UCI Online Retail"
+    assert len(loaded.data) == 3
+
+
 def test_duplicate_and_blank_header_names():
     text = "CustomerID,Date,Amount,Amount,\nA,2024-01-01,1,2,x\n"
     loaded = load_transactions(text.encode(), name="dup.csv")
