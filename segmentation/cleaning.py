@@ -15,7 +15,7 @@ import pandas as pd
 from ibis import _
 from ibis.backends import BaseBackend
 
-from segmentation.engine import ROW, as_table, connect, materialise
+from segmentation.engine import ROW, as_table, connect, exact_sum, materialise
 from segmentation.errors import CleaningError
 from segmentation.loading import Transactions
 from segmentation.schema import (
@@ -245,7 +245,7 @@ def clean_transactions(
     )
     counts = _counts(removed, backend)
     examples = _examples(table, removed, list(frame.columns), backend)
-    revenue_in = backend.execute(table[TOTAL_PURCHASE].sum().fill_null(0))
+    revenue_in = backend.execute(exact_sum(table[TOTAL_PURCHASE]).fill_null(0))
     steps = _step_results(options, counts, examples, skipped, skipped_examples, matched)
     rows_removed = sum(step.rows_removed for step in steps)
     report = CleaningReport(
@@ -394,7 +394,7 @@ def _match(cancels: pd.DataFrame, purchases: pd.DataFrame, key: list[str]) -> li
 
 def _counts(removed: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
     counts = removed.group_by("_reason").agg(
-        rows=_.count(), revenue=_[TOTAL_PURCHASE].sum().fill_null(0)
+        rows=_.count(), revenue=exact_sum(_[TOTAL_PURCHASE]).fill_null(0)
     )
     return backend.to_pandas(counts).set_index("_reason")
 

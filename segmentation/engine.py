@@ -27,6 +27,15 @@ def as_table(frame: pd.DataFrame) -> ibis.Table:
     return ibis.memtable(table.add_column(0, ROW, rows))
 
 
+def exact_sum(value: ibis.NumericValue) -> ibis.NumericValue:
+    """The sum of ``value`` in decimal arithmetic, as a float.
+
+    A parallel engine adds floats in no fixed order, so a plain sum can differ in its
+    last digit between runs; summing decimals (9 places) gives the same result every time.
+    """
+    return value.cast("decimal(38, 9)").sum().cast("float64")
+
+
 def materialise(expr: ibis.Table, backend: BaseBackend) -> ibis.Table:
     """Compute ``expr`` once into a temporary table of ``backend`` and return that table."""
     return backend.create_table(ibis.util.gen_name("step"), obj=expr, temp=True)

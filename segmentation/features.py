@@ -14,7 +14,7 @@ from ibis import _
 from ibis.backends import BaseBackend
 
 from segmentation.cleaning import CleanResult
-from segmentation.engine import as_table, connect
+from segmentation.engine import as_table, connect, exact_sum
 from segmentation.errors import DataError
 from segmentation.schema import (
     COUNTRY,
@@ -62,18 +62,14 @@ def customer_features(
     """
     table, backend = _engine_table(clean)
     snapshot = parse_snapshot(snapshot_date) or default_snapshot(clean)
-    orders = table.group_by([CUSTOMER_ID, INVOICE_NO]).agg(
-        _last=table[INVOICE_DATE].max(),
-        _first=table[INVOICE_DATE].min(),
-        _spend=table[TOTAL_PURCHASE].sum(),
-        **({"_quantity": table[QUANTITY].sum()} if QUANTITY in table.columns else {}),
-    )
-    per_customer = orders.group_by(CUSTOMER_ID).agg(
-        last_purchase=_._last.max(),
-        first_purchase=_._first.min(),
-        frequency=_.count(),
-        monetary=_._spend.sum(),
-        **({"total_quantity": _._quantity.sum()} if QUANTITY in table.columns else {}),
+    sums = {"monetary": table[TOTAL_PURCHASE]}
+    if QUANTITY in table.columns:
+        sums["total_quantity"] = table[QUANTITY]
+    per_customer = table.group_by(CUSTOMER_ID).agg(
+        last_purchase=table[INVOICE_DATE].max(),
+        first_purchase=table[INVOICE_DATE].min(),
+        frequency=table[INVOICE_NO].nunique(),
+        **{name: exact_sum(value) for name, value in sums.items()},
     )
     customers = backend.to_pandas(per_customer)
     if STOCK_CODE in table.columns:
