@@ -1,4 +1,4 @@
-"""The command line: ``python -m segmentation features INPUT --output-dir DIR``."""
+"""The command line: ``python -m segmentation features|segment INPUT --output-dir DIR``."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ from segmentation.cleaning import STEP_NAMES, CleaningOptions
 from segmentation.errors import DataError
 from segmentation.export import write_safe_csv
 from segmentation.pipeline import FeatureRun, run_features
+from segmentation.preparation import DEFAULT_FEATURES
 from segmentation.schema import TRANSACTION_COLUMNS
+from segmentation.segment import Segmentation, segment_customers
 
 MONEY_COLUMNS = ("monetary", "avg_order_value")
+SEGMENT_COLUMNS = ("cluster", "segment", "r_score", "f_score", "m_score", "rfm_segment")
 SWITCHABLE_STEPS = (*(s for s in STEP_NAMES if s != "unreadable_lines"), "net_cancellations")
 
 
@@ -34,6 +37,23 @@ def build_parser() -> argparse.ArgumentParser:
         "features", help="clean transactions and write one row per customer with RFM features"
     )
     _add_feature_options(features)
+    segment = commands.add_parser(
+        "segment", help="as features, then cluster the customers and name the segments"
+    )
+    _add_feature_options(segment)
+    segment.add_argument(
+        "--method",
+        choices=("kmeans", "agglomerative", "gmm"),
+        default="kmeans",
+        help="clustering method (default kmeans)",
+    )
+    segment.add_argument("--k", default="auto", help="number of clusters, or auto (default)")
+    segment.add_argument(
+        "--features",
+        default=",".join(DEFAULT_FEATURES),
+        help="comma-separated customer features to cluster on (default recency,frequency,monetary)",
+    )
+    segment.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     return parser
 
 
@@ -76,7 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         run = _run_features(args)
-        _write_features(run, args.output_dir)
+        if args.command == "segment":
+            _write_segments(run, _segment(run, args), args.output_dir)
+        else:
+            _write_features(run, args.output_dir)
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -125,11 +148,33 @@ def _cleaning_options(args: argparse.Namespace) -> CleaningOptions:
     return options
 
 
+def _segment(run: FeatureRun, args: argparse.Namespace) -> Segmentation:
+    k = args.k.strip().lower()
+    if k != "auto" and not k.isdigit():
+        raise DataError(f"--k {args.k!r} is not a whole number or auto.")
+    features = tuple(f.strip() for f in args.features.split(",") if f.strip())
+    return segment_customers(
+        run.customers,
+        features=features,
+        method=args.method,
+        k="auto" if k == "auto" else int(k),
+        seed=args.seed,
+    )
+
+
 def _write_features(run: FeatureRun, output_dir: Path) -> None:
     output_dir.mkdir(parents=True, exist_ok=True)
     customers = run.customers.round({c: 2 for c in MONEY_COLUMNS})
     write_safe_csv(customers, output_dir / "customers.csv")
     write_json(run.summary(), output_dir / "summary.json")
+
+
+def _write_segments(run: FeatureRun, segments: Segmentation, output_dir: Path) -> None:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    columns = [*run.customers.columns, *SEGMENT_COLUMNS]
+    customers = segments.customers[columns].round({c: 2 for c in MONEY_COLUMNS})
+    write_safe_csv(customers, output_dir / "customers.csv")
+    write_json({**run.summary(), **segments.summary()}, output_dir / "summary.json")
 
 
 def write_json(summary: dict[str, object], path: Path) -> None:

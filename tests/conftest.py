@@ -45,3 +45,27 @@ def retail_csv(rows: list[tuple], header: str | None = None) -> bytes:
     )
     lines = [header] + [",".join("" if v is None else str(v) for v in row) for row in rows]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+#: 11 customers: with 11 values the 20/40/60/80th percentiles are exactly the 3rd, 5th,
+#: 7th and 9th smallest values, so every score below is worked out by hand.
+TINY_CUSTOMERS = pd.DataFrame(
+    {
+        "customer_id": ["T1", "T2", "T3", "M1", "M2", "M3", "M4", "G1", "G2", "G3", "G4"],
+        "recency": [1, 2, 3, 20, 25, 30, 35, 300, 320, 340, 360],
+        "frequency": [30, 40, 50, 5, 6, 7, 8, 1, 2, 3, 4],
+        "monetary": [
+            9000.0,
+            12000.0,
+            15000.0,
+            900.0,
+            1000.0,
+            1400.0,
+            1500.0,
+            50.0,
+            60.0,
+            70.0,
+            80.0,
+        ],
+    }
+)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from segmentation.cli import main
 from tests.conftest import ROOT, retail_csv
@@ -93,3 +94,47 @@ def test_bad_options_are_one_error_line(tmp_path, capsys):
     )
     assert main([*args, "--snapshot-date", "2023-01-01"]) == 2
     assert "is before the last purchase" in capsys.readouterr().err
+
+
+def test_segment_on_the_demo_data_is_deterministic(tmp_path):
+    from segmentation.demo import DEMO_GROUPS, DEMO_TRANSACTIONS
+
+    outputs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        assert main(["segment", str(DEMO_TRANSACTIONS), "--output-dir", str(out)]) == 0
+        outputs.append(out)
+    for file in ("customers.csv", "summary.json"):
+        assert (outputs[0] / file).read_bytes() == (outputs[1] / file).read_bytes()
+    customers = pd.read_csv(outputs[0] / "customers.csv", dtype={"customer_id": str})
+    assert customers.columns[-6:].tolist() == [
+        "cluster",
+        "segment",
+        "r_score",
+        "f_score",
+        "m_score",
+        "rfm_segment",
+    ]
+    summary = json.loads((outputs[0] / "summary.json").read_text())
+    assert summary["method"] == "kmeans" and summary["k"] == 5
+    assert summary["customers"] == len(customers) == 3000
+    assert summary["k_reason"].startswith("5 clusters")
+    assert [c["cluster"] for c in summary["clusters"]] == [0, 1, 2, 3, 4]
+    assert sum(c["customers"] for c in summary["clusters"]) == 3000
+    assert sum(c["revenue_share"] for c in summary["clusters"]) == pytest.approx(1, abs=1e-3)
+    groups = pd.read_csv(DEMO_GROUPS, dtype={"customer_id": str})
+    merged = customers.merge(groups, on="customer_id")
+    champions = merged[merged["group"] == "champions"]["segment"].mode().iloc[0]
+    assert champions == "Champions"
+
+
+def test_segment_options(tmp_path, capsys):
+    from segmentation.demo import DEMO_TRANSACTIONS
+
+    out = tmp_path / "out"
+    args = ["segment", str(DEMO_TRANSACTIONS), "--output-dir", str(out)]
+    assert main([*args, "--k", "3", "--method", "agglomerative", "--seed", "4"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["k"] == 3 and summary["method"] == "agglomerative"
+    assert main([*args, "--k", "many"]) == 2
+    assert capsys.readouterr().err.startswith("error: --k 'many' is not a whole number or auto.")
