@@ -1,0 +1,192 @@
+"""The running app in headless Chromium: every page renders, uploads and downloads work.
+
+Screenshots of every page go to ``tests/screenshots/`` (not committed). Skipped when
+Chromium or Playwright is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+#: url path -> page title, in menu order.
+PAGES = {
+    "": "Customer segmentation",
+    "data": "Data",
+    "cleaning": "Cleaning",
+    "univariate": "Univariate",
+    "bivariate": "Bivariate",
+    "demographics": "Demographics",
+    "clustering": "Clustering",
+    "profiles": "Profiles",
+}
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+SMALL_CSV = (
+    "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+    + "".join(
+        f"{500 + i},{20000 + i % 7},ITEM {i % 7},{1 + i % 5},2024-0{1 + i % 9}-1{i % 9} 10:00,"
+        f"{1.5 + i % 4},{17000 + i % 23},{['United Kingdom', 'France', 'EIRE'][i % 3]}\n"
+        for i in range(300)
+    )
+).encode()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start ``streamlit run`` on a free port with the demo data; stop it afterwards."""
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("Chromium is not installed")
+    pytest.importorskip("playwright.sync_api")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {k: v for k, v in os.environ.items() if k != "SEGMENTATION_DATA"}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "streamlit_app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+    ]
+    with log.open("w") as out:
+        server = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail(f"streamlit did not start:\n{log.read_text()}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser_page(app_url: str):
+    """One Chromium page for the module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.set_default_timeout(90_000)
+        yield page
+        browser.close()
+
+
+def _settle(page) -> None:
+    """Wait until the script has finished and the charts have drawn."""
+    page.wait_for_selector(IDLE, timeout=120_000)
+    page.wait_for_timeout(1_500)
+    page.wait_for_selector(IDLE, timeout=120_000)
+
+
+def _screenshot(page, name: str) -> None:
+    """Save the whole page: grow the window to the height of the scrolling main area first."""
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll("
+        "'[data-testid=stMain], [data-testid=stAppViewContainer]')].map(e => e.scrollHeight))"
+    )
+    page.set_viewport_size({"width": 1400, "height": min(max(height, 1000), 12_000)})
+    page.wait_for_timeout(800)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stSidebar"]')
+    _settle(page)
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_renders_without_an_exception(browser_page, app_url: str, path: str) -> None:
+    page = browser_page
+    _open(page, f"{app_url}/{path}")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.get_by_role("heading", name=PAGES[path]).first.wait_for(state="visible")
+    _screenshot(page, path or "overview")
+
+
+def test_upload_of_a_good_then_a_bad_file(browser_page, app_url: str, tmp_path: Path) -> None:
+    page = browser_page
+    _open(page, f"{app_url}/data")
+    good = tmp_path / "small.csv"
+    good.write_bytes(SMALL_CSV)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+    page.get_by_text("Uploaded file: small.csv").wait_for()
+    _settle(page)
+    page.get_by_role("heading", name="small.csv").wait_for(state="visible")
+
+    bad = tmp_path / "broken.csv"
+    bad.write_bytes(b"just one line of text\n")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    page.get_by_text("The data loaded before is still in use.").wait_for()
+    _settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() >= 1
+    page.get_by_role("heading", name="small.csv").wait_for(state="visible")
+    _screenshot(page, "upload-error")
+
+
+def test_downloads_of_the_segments(browser_page, app_url: str, tmp_path: Path) -> None:
+    page = browser_page
+    _open(page, f"{app_url}/profiles")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Customers with segments (CSV)").click()
+    path = tmp_path / "segments.csv"
+    download.value.save_as(path)
+    frame = pd.read_csv(path, dtype=str)
+    assert {"customer_id", "recency", "frequency", "monetary", "segment"} <= set(frame.columns)
+    assert len(frame) > 0 and frame["segment"].notna().all()
+    text_cells = frame.stack()
+    assert not text_cells.str.match(r"^[=+@]").any()
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Segment report (HTML)").click()
+    report = tmp_path / "report.html"
+    download.value.save_as(report)
+    html = report.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<svg" in html
