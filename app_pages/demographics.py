@@ -5,7 +5,7 @@ import plotly.express as px
 import streamlit as st
 
 import ui
-from segmentation.countries import mapped_codes, world_geojson
+from segmentation.countries import map_view, mapped_codes, world_geojson
 from segmentation.exploration import country_summary
 
 UK = "United Kingdom"
@@ -16,12 +16,6 @@ MEASURES = {
 }
 #: A map style without tiles or background: only the country outlines are drawn, offline too.
 BLANK_MAP = {"version": 8, "sources": {}, "layers": []}
-#: Map centre and zoom of each choice of countries.
-VIEWS = {
-    "all": {"zoom": 0.6, "center": {"lat": 30, "lon": 10}},
-    "abroad": {"zoom": 1.6, "center": {"lat": 48, "lon": 10}},
-    "uk": {"zoom": 3.6, "center": {"lat": 54.5, "lon": -3}},
-}
 REGIONS = {
     "abroad": "Rest of the world (without the UK)",
     "all": "Every country",
@@ -65,7 +59,7 @@ if shown.empty:
 placed = shown.dropna(subset=["iso3"])
 drawable = placed[placed["iso3"].isin(mapped_codes())]
 if not drawable.empty:
-    view = VIEWS[region]
+    centre, zoom = map_view(drawable["iso3"])
     figure = px.choropleth_map(
         drawable,
         geojson=world_geojson(),
@@ -75,8 +69,8 @@ if not drawable.empty:
         hover_data={"iso3": False, "customers": ":,", "revenue": ":,.0f"},
         color_continuous_scale="Blues",
         labels={measure: title, "customers": "Customers", "revenue": "Revenue (£)"},
-        zoom=view["zoom"],
-        center=view["center"],
+        zoom=zoom,
+        center=centre,
         opacity=0.9,
     )
     figure.update_traces(marker_line_color="#888", marker_line_width=0.5)

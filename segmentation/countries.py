@@ -21,7 +21,9 @@ no outline; :func:`world_geojson` users can list them with :func:`mapped_codes`.
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -116,6 +118,44 @@ def world_geojson() -> dict:
     A fresh dictionary on every call, so callers may change it.
     """
     return json.loads(_world_geojson_text())
+
+
+def map_view(codes: Iterable[str]) -> tuple[dict[str, float], float]:
+    """Centre (``lat``, ``lon``) and zoom of a web map that shows every country in ``codes``.
+
+    Fitted to each country's largest landmass (France without French Guiana, the United
+    States without Alaska); the whole world when no code has an outline.
+    """
+    wanted = set(codes)
+    points = [
+        point
+        for feature in world_geojson()["features"]
+        if feature["id"] in wanted
+        for point in _largest_ring(feature["geometry"])
+    ]
+    if not points:
+        return {"lat": 20.0, "lon": 10.0}, 0.5
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    lon_span = max(max(lons) - min(lons), 1.0)
+    lat_span = max(max(lats) - min(lats), 1.0)
+    # A web map shows 360 degrees of longitude at zoom 0 and halves the span per level;
+    # latitude is stretched towards the poles, so it gets twice the room.
+    zoom = min(math.log2(360 / lon_span), math.log2(180 / lat_span)) - 0.3
+    centre = {"lat": (max(lats) + min(lats)) / 2, "lon": (max(lons) + min(lons)) / 2}
+    return centre, round(max(0.0, min(zoom, 5.0)), 2)
+
+
+def _largest_ring(geometry: dict) -> list[list[float]]:
+    """The outer ring with the largest area of a Polygon or MultiPolygon."""
+    polygons = (
+        geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    )
+    return max((polygon[0] for polygon in polygons), key=_ring_area)
+
+
+def _ring_area(ring: list[list[float]]) -> float:
+    """Area of a ring in square degrees (shoelace formula)."""
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring))) / 2
 
 
 def mapped_codes() -> frozenset[str]:

@@ -7,6 +7,7 @@ import pytest
 from segmentation.countries import (
     country_label,
     iso3,
+    map_view,
     mapped_codes,
     place_countries,
     world_geojson,
@@ -82,3 +83,13 @@ def test_world_outlines_are_a_fresh_copy_each_time() -> None:
     world = world_geojson()
     world["features"].clear()
     assert world_geojson()["features"]
+
+
+def test_map_view_frames_the_countries_shown():
+    europe, europe_zoom = map_view(["FRA", "DEU", "ESP"])
+    assert 40 < europe["lat"] < 50 and -5 < europe["lon"] < 10  # not pulled to French Guiana
+    _, world_zoom = map_view(["FRA", "USA", "AUS", "JPN"])
+    assert world_zoom < 1 < europe_zoom
+    uk, uk_zoom = map_view(["GBR"])
+    assert 50 < uk["lat"] < 59 and uk_zoom > europe_zoom
+    assert map_view([]) == ({"lat": 20.0, "lon": 10.0}, 0.5)
