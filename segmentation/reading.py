@@ -240,6 +240,8 @@ def _read_workbook(data: bytes, name: str, sheet: str | int | None) -> RawTable:
     frame = (
         pd.concat(list(frames.values()), ignore_index=True) if len(read) > 1 else frames[read[0]]
     )
+    if frame.empty:
+        raise FileFormatError(f"{name} has a header but no data rows; export the data again.")
     if len(read) > 1:
         notes.insert(
             0, f"Sheets {', '.join(repr(s) for s in read)} have the same columns and were stacked."
@@ -279,6 +281,7 @@ def _stack_sheets(book, names: list[str], name: str) -> tuple[dict[str, pd.DataF
 
 
 def _sheet_frame(book, sheet_name: str, name: str) -> pd.DataFrame | None:
+    """A sheet's cells as typed columns (numbers, datetimes, text); empty rows dropped."""
     try:
         rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=True)
     except Exception:  # calamine raises its own kinds for broken XML or zip members
@@ -286,13 +289,15 @@ def _sheet_frame(book, sheet_name: str, name: str) -> pd.DataFrame | None:
             f"Sheet '{sheet_name}' of {name} is damaged and cannot be read; "
             "save the workbook again."
         ) from None
-    rows = [r for r in rows if any(v not in ("", None) for v in r)]
     if not rows:
         return None
     header = _header_names([("" if v is None else str(v)) for v in rows[0]])
-    body = rows[1:]
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    return frame.replace("", None)
+    columns = {}
+    for column, values in zip(header, zip(*rows[1:], strict=True), strict=False):
+        cells = pd.Series(values, dtype=object)
+        columns[column] = cells.mask(cells == "").infer_objects()
+    frame = pd.DataFrame(columns, columns=header)
+    return frame[frame.notna().any(axis=1)].reset_index(drop=True)
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str]:

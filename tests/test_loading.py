@@ -151,6 +151,12 @@ def test_workbook_sheets_stacked_or_picked():
         load_transactions(data, name="sales.xlsx", sheet="Summary")
 
 
+def test_workbook_with_a_header_only():
+    data = _workbook({"Sheet1": _retail_frame(ROWS).head(0)})
+    with pytest.raises(FileFormatError, match="empty.xlsx has a header but no data rows"):
+        load_transactions(data, name="empty.xlsx")
+
+
 def test_xlsx_renamed_to_csv_is_read_as_a_workbook():
     data = _workbook({"Sheet1": _retail_frame(ROWS)})
     loaded = load_transactions(data, name="sales.csv")
