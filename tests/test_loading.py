@@ -153,7 +153,7 @@ def test_workbook_sheets_stacked_or_picked():
 
 def test_workbook_with_a_header_only():
     data = _workbook({"Sheet1": _retail_frame(ROWS).head(0)})
-    with pytest.raises(FileFormatError, match="empty.xlsx has a header but no data rows"):
+    with pytest.raises(FileFormatError, match=r"empty\.xlsx has a header but no data rows"):
         load_transactions(data, name="empty.xlsx")
 
 
