@@ -65,16 +65,16 @@ def customer_features(
     sums = {"monetary": table[TOTAL_PURCHASE]}
     if QUANTITY in table.columns:
         sums["total_quantity"] = table[QUANTITY]
+    distinct = {"frequency": table[INVOICE_NO]}
+    if STOCK_CODE in table.columns:
+        distinct["distinct_products"] = table[STOCK_CODE]
     per_customer = table.group_by(CUSTOMER_ID).agg(
         last_purchase=table[INVOICE_DATE].max(),
         first_purchase=table[INVOICE_DATE].min(),
-        frequency=table[INVOICE_NO].nunique(),
+        **{name: value.nunique() for name, value in distinct.items()},
         **{name: exact_sum(value) for name, value in sums.items()},
     )
     customers = backend.to_pandas(per_customer)
-    if STOCK_CODE in table.columns:
-        products = table.group_by(CUSTOMER_ID).agg(distinct_products=table[STOCK_CODE].nunique())
-        customers = customers.merge(backend.to_pandas(products), on=CUSTOMER_ID)
     if COUNTRY in table.columns:
         customers = customers.merge(_main_country(table, backend), on=CUSTOMER_ID, how="left")
     return _derived(customers, snapshot)
