@@ -43,7 +43,8 @@ def parse_identifiers(raw: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(raw.dtype):
         finite = raw.dropna()
         if (finite == np.floor(finite)).all():
-            return raw.astype("Int64").astype("str").where(raw.notna(), None).astype("str")
+            whole = pc.cast(pa.array(raw, from_pandas=True), pa.int64())
+            return pd.Series(pc.cast(whole, pa.string()).to_pandas(), index=raw.index)
         return raw.astype("str").where(raw.notna(), None).astype("str")
     if pd.api.types.is_integer_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype):
         return raw.astype("str")
