@@ -247,3 +247,17 @@ def test_too_few_distinct_customers_and_unknown_options_are_refused():
         sweep_k(good, "dbscan")
     with pytest.raises(ModelError, match="Unknown linkage 'median'"):
         fit_clusters(good, 3, "agglomerative", linkage="median")
+
+
+def test_silhouette_values_equal_scikit_learns():
+    from sklearn.metrics import pairwise_distances, silhouette_samples
+
+    from segmentation.clustering import _silhouette_of_sample
+
+    rng = np.random.default_rng(3)
+    points = np.vstack([rng.normal(0, 1, (40, 3)), rng.normal(4, 1, (25, 3)), [[9, 9, 9]]])
+    points = np.vstack([points, points[:3]])  # identical customers too
+    labels = np.r_[np.zeros(40), np.ones(25), [2], np.zeros(3)].astype(int)
+    distances = pairwise_distances(points)
+    expected = silhouette_samples(distances, labels, metric="precomputed")
+    np.testing.assert_allclose(_silhouette_of_sample(distances, labels), expected, atol=1e-12)
