@@ -120,6 +120,10 @@ def world_geojson() -> dict:
     return json.loads(_world_geojson_text())
 
 
+#: Below this zoom a map about 800 pixels wide shows the world more than once, side by side.
+MIN_MAP_ZOOM = 0.75
+
+
 def map_view(codes: Iterable[str]) -> tuple[dict[str, float], float]:
     """Centre (``lat``, ``lon``) and zoom of a web map that shows every country in ``codes``.
 
@@ -134,7 +138,7 @@ def map_view(codes: Iterable[str]) -> tuple[dict[str, float], float]:
         for point in _largest_ring(feature["geometry"])
     ]
     if not points:
-        return {"lat": 20.0, "lon": 10.0}, 0.5
+        return {"lat": 20.0, "lon": 10.0}, MIN_MAP_ZOOM
     lons, lats = [p[0] for p in points], [p[1] for p in points]
     lon_span = max(max(lons) - min(lons), 1.0)
     lat_span = max(max(lats) - min(lats), 1.0)
@@ -142,7 +146,7 @@ def map_view(codes: Iterable[str]) -> tuple[dict[str, float], float]:
     # latitude is stretched towards the poles, so it gets twice the room.
     zoom = min(math.log2(360 / lon_span), math.log2(180 / lat_span)) - 0.3
     centre = {"lat": (max(lats) + min(lats)) / 2, "lon": (max(lons) + min(lons)) / 2}
-    return centre, round(max(0.0, min(zoom, 5.0)), 2)
+    return centre, round(max(MIN_MAP_ZOOM, min(zoom, 5.0)), 2)
 
 
 def _largest_ring(geometry: dict) -> list[list[float]]:

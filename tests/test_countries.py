@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from segmentation.countries import (
+    MIN_MAP_ZOOM,
     country_label,
     iso3,
     map_view,
@@ -89,7 +90,7 @@ def test_map_view_frames_the_countries_shown():
     europe, europe_zoom = map_view(["FRA", "DEU", "ESP"])
     assert 40 < europe["lat"] < 50 and -5 < europe["lon"] < 10  # not pulled to French Guiana
     _, world_zoom = map_view(["FRA", "USA", "AUS", "JPN"])
-    assert world_zoom < 1 < europe_zoom
+    assert world_zoom == MIN_MAP_ZOOM < europe_zoom
     uk, uk_zoom = map_view(["GBR"])
     assert 50 < uk["lat"] < 59 and uk_zoom > europe_zoom
-    assert map_view([]) == ({"lat": 20.0, "lon": 10.0}, 0.5)
+    assert map_view([]) == ({"lat": 20.0, "lon": 10.0}, MIN_MAP_ZOOM)
