@@ -34,6 +34,7 @@ from segmentation.pipeline import run_features
 from segmentation.preparation import DEFAULT_FEATURES, PreparedFeatures, sample_rows
 from segmentation.profiles import CLUSTER, SEGMENT
 from segmentation.reading import read_source, read_table
+from segmentation.report import SEGMENT_COLOURS
 from segmentation.schema import TOTAL_PURCHASE
 from segmentation.segment import Segmentation, segment_customers
 from segmentation.stability import Stability, bootstrap_stability, labels_agreement
@@ -43,19 +44,6 @@ DATA_ENV = "SEGMENTATION_DATA"
 #: File types the uploader accepts.
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "parquet", "gz", "zip"]
 PREVIEW_ROWS = 50
-#: One colour per segment, in segment order; readable on light and dark backgrounds.
-SEGMENT_PALETTE = (
-    "#4e79a7",
-    "#f28e2b",
-    "#e15759",
-    "#76b7b2",
-    "#59a14f",
-    "#edc948",
-    "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
-)
 #: Session-state keys of widgets whose values must survive a page change.
 PERSISTENT_PREFIXES = ("step_", "explore_", "cluster_", "label_")
 SOURCE_KEY = "source_choice"
@@ -363,7 +351,7 @@ def count(value: float) -> str:
 
 def segment_colours(segments: list[str]) -> dict[str, str]:
     """One palette colour per segment, in the order given (the same order on every chart)."""
-    return {s: SEGMENT_PALETTE[i % len(SEGMENT_PALETTE)] for i, s in enumerate(segments)}
+    return {s: SEGMENT_COLOURS[i % len(SEGMENT_COLOURS)] for i, s in enumerate(segments)}
 
 
 def segment_scale(segments: list[str]) -> alt.Scale:

@@ -5,17 +5,7 @@ import streamlit as st
 
 import ui
 from segmentation.exploration import MAX_SCATTER_POINTS, correlations, sample_points
-from segmentation.schema import CUSTOMER_FEATURES
-
-LABELS = {
-    "recency": "Recency (days)",
-    "frequency": "Frequency (orders)",
-    "monetary": "Monetary (£)",
-    "total_quantity": "Items bought",
-    "avg_order_value": "Average order (£)",
-    "tenure_days": "Tenure (days)",
-    "distinct_products": "Distinct products",
-}
+from segmentation.schema import CUSTOMER_FEATURES, FEATURE_LABELS
 
 st.title("Bivariate")
 bundle = ui.current_bundle()
@@ -26,8 +16,8 @@ rfm = ["recency", "frequency", "monetary"]
 x_col, y_col, log_col = st.columns([2, 2, 1])
 st.session_state.setdefault("explore_x", "frequency")
 st.session_state.setdefault("explore_y", "monetary")
-x = x_col.selectbox("Horizontal axis", rfm, format_func=LABELS.get, key="explore_x")
-y = y_col.selectbox("Vertical axis", rfm, format_func=LABELS.get, key="explore_y")
+x = x_col.selectbox("Horizontal axis", rfm, format_func=FEATURE_LABELS.get, key="explore_x")
+y = y_col.selectbox("Vertical axis", rfm, format_func=FEATURE_LABELS.get, key="explore_y")
 log_axes = log_col.toggle(
     "Log axes", key="explore_log_axes", help="Symmetric log scale, so zero stays on the chart."
 )
@@ -41,12 +31,12 @@ scatter = (
     alt.Chart(points[["customer_id", *dict.fromkeys([x, y])]])
     .mark_circle(size=25, opacity=0.5)
     .encode(
-        x=alt.X(f"{x}:Q", title=LABELS[x], scale=scale),
-        y=alt.Y(f"{y}:Q", title=LABELS[y], scale=scale),
+        x=alt.X(f"{x}:Q", title=FEATURE_LABELS[x], scale=scale),
+        y=alt.Y(f"{y}:Q", title=FEATURE_LABELS[y], scale=scale),
         tooltip=[
             alt.Tooltip("customer_id:N", title="Customer"),
-            alt.Tooltip(f"{x}:Q", title=LABELS[x], format=",.0f"),
-            alt.Tooltip(f"{y}:Q", title=LABELS[y], format=",.0f"),
+            alt.Tooltip(f"{x}:Q", title=FEATURE_LABELS[x], format=",.0f"),
+            alt.Tooltip(f"{y}:Q", title=FEATURE_LABELS[y], format=",.0f"),
         ],
     )
     .properties(height=420)
@@ -63,9 +53,9 @@ features = [c for c in CUSTOMER_FEATURES if c in customers.columns]
 columns = st.columns(2)
 for column, method in zip(columns, ("pearson", "spearman"), strict=True):
     matrix = correlations(customers, features, method)
-    matrix["x"] = matrix["x"].map(LABELS)
-    matrix["y"] = matrix["y"].map(LABELS)
-    order = [LABELS[f] for f in features]
+    matrix["x"] = matrix["x"].map(FEATURE_LABELS)
+    matrix["y"] = matrix["y"].map(FEATURE_LABELS)
+    order = [FEATURE_LABELS[f] for f in features]
     base = alt.Chart(matrix, title=method.capitalize()).encode(
         x=alt.X(
             "x:N",

@@ -11,17 +11,7 @@ import ui
 from segmentation.exploration import box_statistics
 from segmentation.export import to_safe_csv
 from segmentation.report import build_report
-from segmentation.schema import RFM_COLUMNS
-
-LABELS = {
-    "recency": "Recency (days)",
-    "frequency": "Frequency (orders)",
-    "monetary": "Monetary (£)",
-    "total_quantity": "Items bought",
-    "avg_order_value": "Average order (£)",
-    "tenure_days": "Tenure (days)",
-    "distinct_products": "Distinct products",
-}
+from segmentation.schema import FEATURE_LABELS, RFM_COLUMNS
 
 st.title("Profiles")
 bundle = ui.current_bundle()
@@ -69,13 +59,13 @@ for position, row in enumerate(table.itertuples(index=False)):
 
 st.subheader("Snake plot")
 snake = segmentation.profiles.snake.assign(
-    segment=lambda f: f["cluster"].map(names), feature=lambda f: f["feature"].map(LABELS)
+    segment=lambda f: f["cluster"].map(names), feature=lambda f: f["feature"].map(FEATURE_LABELS)
 )
 st.altair_chart(
     alt.Chart(snake)
     .mark_line(point=True, strokeWidth=3)
     .encode(
-        x=alt.X("feature:N", title=None, sort=list(LABELS.values())),
+        x=alt.X("feature:N", title=None, sort=list(FEATURE_LABELS.values())),
         y=alt.Y(
             "relative_difference:Q",
             title="Against the average customer",
@@ -149,7 +139,7 @@ scatter = px.scatter_3d(
     log_y=True,
     log_z=True,
     hover_name="customer_id",
-    labels={**LABELS, "segment": "Segment"},
+    labels={**FEATURE_LABELS, "segment": "Segment"},
     opacity=0.7,
     height=560,
 )
@@ -162,7 +152,7 @@ st.plotly_chart(scatter, width="stretch")
 
 st.subheader("Distributions per segment")
 feature = st.selectbox(
-    "Feature", list(RFM_COLUMNS), format_func=LABELS.get, key="explore_profile_feature"
+    "Feature", list(RFM_COLUMNS), format_func=FEATURE_LABELS.get, key="explore_profile_feature"
 )
 boxes = pd.DataFrame(
     [
@@ -176,7 +166,7 @@ base = alt.Chart(boxes).encode(
 )
 st.altair_chart(
     (
-        base.mark_rule().encode(x=alt.X("lower:Q", title=LABELS[feature]), x2="upper:Q")
+        base.mark_rule().encode(x=alt.X("lower:Q", title=FEATURE_LABELS[feature]), x2="upper:Q")
         + base.mark_bar(size=22).encode(x="q1:Q", x2="q3:Q")
         + base.mark_tick(size=22, thickness=3, color="black").encode(x="median:Q")
     ).properties(height=60 * len(order)),

@@ -17,8 +17,9 @@ import pandas as pd
 from segmentation.errors import DataError
 from segmentation.schema import FREQUENCY, MONETARY, RECENCY, RFM_COLUMNS
 
-#: Colours used when the caller gives none, one per segment in order.
-DEFAULT_COLOURS: tuple[str, ...] = (
+#: One colour per segment, in segment order (the app uses the same), readable on light
+#: and dark backgrounds.
+SEGMENT_COLOURS: tuple[str, ...] = (
     "#4e79a7",
     "#f28e2b",
     "#e15759",
@@ -92,7 +93,7 @@ def build_report(
         table = table.reindex([s for s in order if s in table.index])
     names = list(table.index)
     colours = {
-        name: (colours or {}).get(name, DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)])
+        name: (colours or {}).get(name, SEGMENT_COLOURS[i % len(SEGMENT_COLOURS)])
         for i, name in enumerate(names)
     }
     descriptions = descriptions or {}

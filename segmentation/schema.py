@@ -55,3 +55,14 @@ CUSTOMER_FEATURES: tuple[str, ...] = (
     "tenure_days",
     "distinct_products",
 )
+
+#: Customer features in plain words with their unit, for axis titles and tables.
+FEATURE_LABELS: dict[str, str] = {
+    RECENCY: "Recency (days)",
+    FREQUENCY: "Frequency (orders)",
+    MONETARY: "Monetary (£)",
+    "total_quantity": "Items bought",
+    "avg_order_value": "Average order (£)",
+    "tenure_days": "Tenure (days)",
+    "distinct_products": "Distinct products",
+}
