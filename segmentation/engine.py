@@ -7,6 +7,7 @@ Ibis expressions so that another Ibis backend can run it unchanged.
 from __future__ import annotations
 
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from ibis.backends import BaseBackend
@@ -23,7 +24,7 @@ def connect() -> BaseBackend:
 def as_table(frame: pd.DataFrame) -> ibis.Table:
     """A transaction DataFrame as an engine table with a ``_row`` column counting from 0."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    rows = pa.array(range(len(frame)), type=pa.int64())
+    rows = pa.array(np.arange(len(frame), dtype=np.int64))
     return ibis.memtable(table.add_column(0, ROW, rows))
 
 
