@@ -44,8 +44,11 @@ TABLE_SUFFIXES = (
     ".parquet",
 )
 STACK_ALL_SHEETS = None
+#: Characters read (to the end of that line) to find the delimiter and the header.
+SNIFF_CHARS = 200_000
 
 _ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -118,6 +121,10 @@ def read_table(
         table.compression = "gzip"
         table.name = name
         return table
+    if data.startswith(_EMPTY_ZIP_MAGIC):
+        raise FileFormatError(
+            f"{name} is an empty zip archive; put a CSV, Excel or Parquet file in it."
+        )
     if data.startswith(_ZIP_MAGIC):
         with _open_zip(data, name) as archive:
             names = archive.namelist()
@@ -336,7 +343,9 @@ def _read_text(data: bytes, name: str) -> RawTable:
         raise FileFormatError(
             f"{name} holds binary data, not a table; upload a CSV, Excel or Parquet file."
         )
-    lines = [line for line in text[:200_000].splitlines() if line.strip()]
+    sample_end = text.find("\n", SNIFF_CHARS)
+    sample = text if sample_end == -1 else text[:sample_end]
+    lines = [line for line in sample.splitlines() if line.strip()]
     if not lines:
         raise FileFormatError(f"{name} is empty: it has no header and no rows.")
     delimiter = _sniff_delimiter(lines[:50])
@@ -348,9 +357,14 @@ def _read_text(data: bytes, name: str) -> RawTable:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         skipped: list[str] = []
     else:
-        header = _header_names(next(csv.reader([lines[0]], delimiter=delimiter)))
+        header = _header_names(_csv_rows(lines[:1], delimiter)[0])
         _check_header(header, name)
         table, skipped = _parse_delimited(text, header, delimiter, name)
+    if table.num_rows == 0 and skipped:
+        raise FileFormatError(
+            f"{name} has no readable data rows: {len(skipped):,} line(s) have another number of "
+            f"fields than the header (e.g. {skipped[0][:60]!r}); check the delimiter and quotes."
+        )
     if table.num_rows == 0:
         raise FileFormatError(f"{name} has a header but no data rows; export the data again.")
     notes = []
@@ -383,7 +397,7 @@ def _looks_binary(text: str) -> bool:
 def _sniff_delimiter(lines: list[str]) -> str:
     best, best_score = "", (0.0, 0)
     for delimiter in DELIMITERS:
-        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        counts = [len(row) for row in _csv_rows(lines, delimiter)]
         width = counts[0]
         if width < 2:
             continue
@@ -396,6 +410,17 @@ def _sniff_delimiter(lines: list[str]) -> str:
     if len(re.split(r"\s{2,}", lines[0].strip())) > 1:
         return "  "
     return ","
+
+
+def _csv_rows(lines: list[str], delimiter: str) -> list[list[str]]:
+    """Split lines into fields, however long a field is (the csv module's limit is raised
+    for the call and restored after it)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, max(len(line) for line in lines) + 1))
+    try:
+        return list(csv.reader(lines, delimiter=delimiter))
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _header_names(raw: list[str]) -> list[str]:

@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+#: Largest magnitude of a quantity, price or amount; infinities and larger values are unreadable.
+MAX_NUMBER = 1e12
 #: Excel serial day numbers accepted as dates (1954-10-03 to 2119-01-10).
 EXCEL_SERIAL_RANGE = (20_000, 80_000)
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -63,7 +65,26 @@ def parse_text(raw: pd.Series, *, strip: bool) -> pd.Series:
 
 
 def parse_numbers(raw: pd.Series, *, decimal_comma_hint: bool = False) -> Parsed:
-    """Numbers as float64, reading currency signs, thousands separators and decimal commas."""
+    """Numbers as float64, reading currency signs, thousands separators and decimal commas.
+
+    Infinities and magnitudes above :data:`MAX_NUMBER` count as unreadable.
+    """
+    parsed = _parse_numbers(raw, decimal_comma_hint)
+    values = parsed.values
+    extreme = (values.abs() > MAX_NUMBER).to_numpy()
+    if not extreme.any():
+        return parsed
+    first = int(np.flatnonzero(extreme)[0])
+    return Parsed(
+        values.mask(extreme),
+        parsed.unreadable + int(extreme.sum()),
+        parsed.example if parsed.unreadable else str(raw.iloc[first]),
+        parsed.example_position if parsed.unreadable else first,
+        parsed.note,
+    )
+
+
+def _parse_numbers(raw: pd.Series, decimal_comma_hint: bool) -> Parsed:
     if pd.api.types.is_bool_dtype(raw.dtype):
         return Parsed(raw.astype("float64"))
     if pd.api.types.is_numeric_dtype(raw.dtype):

@@ -329,3 +329,30 @@ def test_duplicate_and_blank_header_names():
     loaded = load_transactions(text.encode(), name="dup.csv")
     assert loaded.report.mapping["amount"] == "Amount"
     assert set(loaded.report.unmapped) == {"Amount.2", "column_5"}
+
+
+def test_a_one_megabyte_cell_and_a_very_wide_header():
+    big = [(r[0], r[1], "X" * 1_000_000, *r[3:]) for r in ROWS[:1]]
+    loaded = load_transactions(retail_csv(big), name="big.csv")
+    assert len(loaded.data["description"].iloc[0]) == 1_000_000
+    wide = ",".join(f"column{i}" for i in range(100_000)) + "\n" + ",".join(["1"] * 100_000)
+    with pytest.raises(ColumnError, match=r"wide\.csv has no column for the customer id"):
+        load_transactions(wide.encode(), name="wide.csv")
+
+
+def test_infinite_and_absurd_numbers_are_unreadable():
+    rows = [*ROWS, (*ROWS[0][:5], "inf", *ROWS[0][6:]), (*ROWS[0][:3], "1e300", *ROWS[0][4:])]
+    loaded = load_transactions(retail_csv(rows), name="odd.csv")
+    assert loaded.report.unreadable == {"quantity": 1, "unit_price": 1}
+    assert loaded.data["unit_price"].isna().sum() == 1
+    assert loaded.data["quantity"].isna().sum() == 1
+
+
+def test_unbalanced_quotes_and_an_empty_archive():
+    text = retail_csv([]) + b'536365,85123A,"MUG,6,12/1/2010 8:26,2.55,17850,UK\n'
+    with pytest.raises(FileFormatError, match=r"has no readable data rows: 1 line\(s\)"):
+        load_transactions(text, name="quotes.csv")
+    buffer = io.BytesIO()
+    zipfile.ZipFile(buffer, "w").close()
+    with pytest.raises(FileFormatError, match=r"empty\.zip is an empty zip archive"):
+        load_transactions(buffer.getvalue(), name="empty.zip")
