@@ -37,6 +37,14 @@ def online_retail_raw(online_retail_path: Path) -> pd.DataFrame:
     return pd.read_parquet(online_retail_path)
 
 
+#: Three lines in the UCI Online Retail layout: two purchases and a cancellation.
+RETAIL_ROWS = [
+    ("536365", "85123A", "WHITE HANGING HEART", 6, "12/1/2010 8:26", 2.55, 17850, "United Kingdom"),
+    ("536366", "22633", "HAND WARMER", 6, "12/13/2010 8:28", 1.85, 17850.0, "United Kingdom"),
+    ("C536379", "D", "Discount", -1, "12/14/2010 9:41", 27.5, "14527", "France"),
+]
+
+
 def retail_csv(rows: list[tuple], header: str | None = None) -> bytes:
     """A small CSV in the UCI Online Retail layout."""
     header = (

@@ -7,12 +7,6 @@ import pytest
 from segmentation.errors import ColumnError
 from segmentation.loading import load_transactions
 
-ROWS = [
-    ("536365", "85123A", "WHITE HANGING HEART", 6, "12/1/2010 8:26", 2.55, 17850, "United Kingdom"),
-    ("536366", "22633", "HAND WARMER", 6, "12/13/2010 8:28", 1.85, 17850.0, "United Kingdom"),
-    ("C536379", "D", "Discount", -1, "12/14/2010 9:41", 27.5, "14527", "France"),
-]
-
 
 def test_online_retail_ii_and_common_spellings():
     text = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"

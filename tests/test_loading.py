@@ -7,13 +7,8 @@ import io
 import pandas as pd
 
 from segmentation.loading import load_transactions
+from tests.conftest import RETAIL_ROWS as ROWS
 from tests.conftest import retail_csv
-
-ROWS = [
-    ("536365", "85123A", "WHITE HANGING HEART", 6, "12/1/2010 8:26", 2.55, 17850, "United Kingdom"),
-    ("536366", "22633", "HAND WARMER", 6, "12/13/2010 8:28", 1.85, 17850.0, "United Kingdom"),
-    ("C536379", "D", "Discount", -1, "12/14/2010 9:41", 27.5, "14527", "France"),
-]
 
 
 def test_uci_csv_is_detected_and_converted():
