@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -99,7 +99,7 @@ def build_report(
     descriptions = descriptions or {}
     actions = actions or {}
     e = html.escape
-    created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     revenue = float(customers[MONETARY].sum())
     parts = [
         "<!DOCTYPE html>",
