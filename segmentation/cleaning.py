@@ -244,7 +244,7 @@ def clean_transactions(
         backend,
     )
     counts = _counts(removed, backend)
-    examples = _examples(table, removed, list(frame.columns), backend)
+    examples = _examples(removed, frame, backend)
     revenue_in = backend.execute(exact_sum(table[TOTAL_PURCHASE]).fill_null(0))
     steps = _step_results(options, counts, examples, skipped, skipped_examples, matched)
     rows_removed = sum(step.rows_removed for step in steps)
@@ -399,13 +399,14 @@ def _counts(removed: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
     return backend.to_pandas(counts).set_index("_reason")
 
 
-def _examples(
-    table: ibis.Table, removed: ibis.Table, columns: list[str], backend: BaseBackend
-) -> pd.DataFrame:
+def _examples(removed: ibis.Table, frame: pd.DataFrame, backend: BaseBackend) -> pd.DataFrame:
+    """The first removed rows of each step: their numbers from the engine, their values
+    from the input frame (a handful of rows, so no scan of the whole table)."""
     rank = ibis.row_number().over(group_by="_reason", order_by=removed[ROW])
-    first = removed.mutate(_rank=rank).filter(_._rank < EXAMPLES_PER_STEP).select(ROW, "_reason")
-    rows = table.inner_join(first, ROW).order_by(ROW).select("_reason", ROW, *columns)
-    return backend.to_pandas(rows)
+    first = removed.mutate(_rank=rank).filter(_._rank < EXAMPLES_PER_STEP)
+    picked = backend.to_pandas(first.select(ROW, "_reason").order_by(ROW))
+    rows = frame.iloc[picked[ROW].to_numpy()].reset_index(drop=True)
+    return pd.concat([picked[["_reason", ROW]], rows], axis=1)
 
 
 def _step_results(

@@ -5,6 +5,7 @@ Aggregation runs in the engine; the customer table comes back as pandas.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import ibis
@@ -48,10 +49,25 @@ def parse_snapshot(value: str | date | datetime | pd.Timestamp | None) -> pd.Tim
         ) from None
 
 
+@dataclass(frozen=True)
+class CustomerTable:
+    """The customer table and the snapshot date its recency is counted to."""
+
+    customers: pd.DataFrame
+    snapshot_date: pd.Timestamp
+
+
 def customer_features(
     clean: CleanResult | pd.DataFrame, snapshot_date: pd.Timestamp | str | None = None
 ) -> pd.DataFrame:
-    """One row per customer, sorted by customer id.
+    """One row per customer, sorted by customer id (see :func:`customer_table`)."""
+    return customer_table(clean, snapshot_date).customers
+
+
+def customer_table(
+    clean: CleanResult | pd.DataFrame, snapshot_date: pd.Timestamp | str | None = None
+) -> CustomerTable:
+    """One row per customer, sorted by customer id, and the snapshot date used.
 
     Columns: ``customer_id, recency, frequency, monetary`` (whole days from the last
     purchase to the snapshot, distinct orders, total spend), then where the data has
@@ -61,7 +77,6 @@ def customer_features(
     with a ``total_purchase`` column; it is not mutated.
     """
     table, backend = _engine_table(clean)
-    snapshot = parse_snapshot(snapshot_date) or default_snapshot(clean)
     sums = {"monetary": table[TOTAL_PURCHASE]}
     if QUANTITY in table.columns:
         sums["total_quantity"] = table[QUANTITY]
@@ -77,7 +92,10 @@ def customer_features(
     customers = backend.to_pandas(per_customer)
     if COUNTRY in table.columns:
         customers = customers.merge(_main_country(table, backend), on=CUSTOMER_ID, how="left")
-    return _derived(customers, snapshot)
+    snapshot = parse_snapshot(snapshot_date) or (
+        customers["last_purchase"].max() + pd.Timedelta(days=1)
+    )
+    return CustomerTable(_derived(customers, snapshot), snapshot)
 
 
 def _engine_table(clean: CleanResult | pd.DataFrame) -> tuple[ibis.Table, BaseBackend]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from segmentation.cleaning import CleaningOptions, CleanResult, clean_transactions
-from segmentation.features import customer_features, default_snapshot, parse_snapshot
+from segmentation.features import customer_table
 from segmentation.loading import Transactions, load_transactions
 from segmentation.reading import STACK_ALL_SHEETS, Source
 from segmentation.schema import COUNTRY, INVOICE_DATE
@@ -67,6 +67,5 @@ def run_features(
         else load_transactions(source, name=name, columns=columns, sheet=sheet)
     )
     cleaned = clean_transactions(transactions, cleaning)
-    snapshot = parse_snapshot(snapshot_date) or default_snapshot(cleaned)
-    customers = customer_features(cleaned, snapshot)
-    return FeatureRun(transactions, cleaned, customers, snapshot)
+    table = customer_table(cleaned, snapshot_date)
+    return FeatureRun(transactions, cleaned, table.customers, table.snapshot_date)
