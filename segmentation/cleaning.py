@@ -356,8 +356,14 @@ def _matched_originals(
 
     Each cancellation is matched to the latest earlier purchase not yet matched.
     """
-    earlier = replace(options, cancellations=False, net_cancellations=False, non_product=False)
-    earlier = replace(earlier, non_positive_quantity=False, non_positive_price=False)
+    earlier = replace(
+        options,
+        cancellations=False,
+        net_cancellations=False,
+        non_product=False,
+        non_positive_quantity=False,
+        non_positive_price=False,
+    )
     reasons = _reason_cases(table, earlier, duplicates, None)
     alive = (
         table.filter(ibis.cases(*reasons, else_=ibis.null("int8")).isnull()) if reasons else table

@@ -18,7 +18,6 @@ from segmentation.schema import TRANSACTION_COLUMNS
 from segmentation.segment import Segmentation, segment_customers
 
 MONEY_COLUMNS = ("monetary", "avg_order_value")
-SEGMENT_COLUMNS = ("cluster", "segment", "r_score", "f_score", "m_score", "rfm_segment")
 SWITCHABLE_STEPS = (*(s for s in STEP_NAMES if s != "unreadable_lines"), "net_cancellations")
 
 
@@ -171,8 +170,7 @@ def _write_features(run: FeatureRun, output_dir: Path) -> None:
 
 def _write_segments(run: FeatureRun, segments: Segmentation, output_dir: Path) -> None:
     output_dir.mkdir(parents=True, exist_ok=True)
-    columns = [*run.customers.columns, *SEGMENT_COLUMNS]
-    customers = segments.customers[columns].round({c: 2 for c in MONEY_COLUMNS})
+    customers = segments.customers.round({c: 2 for c in MONEY_COLUMNS})
     write_safe_csv(customers, output_dir / "customers.csv")
     write_json({**run.summary(), **segments.summary()}, output_dir / "summary.json")
 

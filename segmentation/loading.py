@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow as pa
 
-from segmentation.columns import ColumnMapping, detect_columns
+from segmentation.columns import detect_columns
 from segmentation.errors import ColumnError
 from segmentation.reading import (
     MAX_UNCOMPRESSED_BYTES,
@@ -136,7 +136,7 @@ def canonical_transactions(raw: RawTable, columns: Mapping[str, str] | None = No
                 "the cleaning step for unreadable values counts them."
             )
     table = pd.DataFrame({c: converted[c] for c in TRANSACTION_COLUMNS if c in converted})
-    table = _with_orders(table, mapping, notes)
+    table = _with_orders(table, notes)
     if date_note and "no day above 12" in date_note:
         notes.append(f"Dates are ambiguous: {date_note}.")
     report = LoadReport(
@@ -166,7 +166,7 @@ def _column(frame: pd.DataFrame | pa.Table, column: str) -> pd.Series:
     return frame[column].reset_index(drop=True)
 
 
-def _with_orders(table: pd.DataFrame, mapping: ColumnMapping, notes: list[str]) -> pd.DataFrame:
+def _with_orders(table: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     """Without an invoice column, one customer's lines on one date form one order."""
     if INVOICE_NO in table:
         return table
