@@ -15,9 +15,10 @@ import pandas as pd
 from ibis import _
 from ibis.backends import BaseBackend
 
-from segmentation.engine import ROW, as_table, connect, exact_sum, materialise
+from segmentation.engine import ROW, as_table, connect, exact_sum, materialise, text_identifiers
 from segmentation.errors import CleaningError
 from segmentation.loading import Transactions
+from segmentation.scanning import EngineTransactions
 from segmentation.schema import (
     AMOUNT,
     CUSTOMER_ID,
@@ -47,6 +48,8 @@ NON_PRODUCT_CODES: tuple[str, ...] = (
     "GIFT_*",
 )
 EXAMPLES_PER_STEP = 5
+#: Step number under which the counts hold the rows that no step removes.
+KEPT = -1
 
 
 @dataclass(frozen=True)
@@ -208,28 +211,25 @@ class CleanResult:
     @cached_property
     def data(self) -> pd.DataFrame:
         """The clean rows in their input order, as a pandas DataFrame."""
-        return self.backend.to_pandas(self.table.order_by(ROW).drop(ROW))
+        return text_identifiers(self.backend.to_pandas(self.table.order_by(ROW).drop(ROW)))
 
 
 def clean_transactions(
-    transactions: Transactions | pd.DataFrame, options: CleaningOptions | None = None
+    transactions: Transactions | EngineTransactions | pd.DataFrame,
+    options: CleaningOptions | None = None,
 ) -> CleanResult:
     """Apply the enabled cleaning steps in order and report what each removed.
 
     Accepts the loader's :class:`Transactions` (whose skipped lines are counted
-    too) or a canonical DataFrame; neither is mutated. Raises
+    too), transactions in the engine (:class:`EngineTransactions`, cleaned where
+    they lie) or a canonical DataFrame; none is mutated. Raises
     :class:`~segmentation.errors.CleaningError` when no row is left.
     """
     options = options or CleaningOptions()
-    if isinstance(transactions, Transactions):
-        frame, skipped = transactions.data, transactions.report.skipped_lines
-        skipped_examples = transactions.report.skipped_examples
-    else:
-        frame, skipped, skipped_examples = transactions, 0, ()
-    backend = connect()
-    table = as_table(frame)
+    source = _Input.of(transactions)
+    backend, table, skipped = source.backend, source.table, source.skipped
     table = table.mutate(**{TOTAL_PURCHASE: _line_total(table)})
-    duplicates = materialise(_later_duplicates(table), backend) if options.duplicates else None
+    duplicates = _later_duplicates(table, backend) if options.duplicates else None
     matched = (
         _matched_originals(table, options, duplicates, backend)
         if options.net_cancellations
@@ -237,26 +237,64 @@ def clean_transactions(
     )
     reasons = _reason_cases(table, options, duplicates, matched)
     reason = ibis.cases(*reasons, else_=ibis.null("int8")) if reasons else ibis.null("int8")
-    removed = materialise(
-        table.mutate(_reason=reason)
-        .filter(_._reason.notnull())
-        .select(ROW, "_reason", TOTAL_PURCHASE),
-        backend,
-    )
-    counts = _counts(removed, backend)
-    examples = _examples(removed, frame, backend)
-    revenue_in = backend.execute(exact_sum(table[TOTAL_PURCHASE]).fill_null(0))
-    steps = _step_results(options, counts, examples, skipped, skipped_examples, matched)
+    marked = table.mutate(_reason=reason)
+    counts = _counts(marked, backend)
+    examples = _examples(marked.filter(_._reason.notnull()), source)
+    removed = counts.drop(index=KEPT, errors="ignore")
+    steps = _step_results(options, removed, examples, skipped, source.skipped_examples, matched)
     rows_removed = sum(step.rows_removed for step in steps)
     report = CleaningReport(
-        rows_in=len(frame) + skipped,
-        rows_out=len(frame) + skipped - rows_removed,
-        revenue_out=float(revenue_in) - float(counts["revenue"].sum()),
+        rows_in=source.rows + skipped,
+        rows_out=source.rows + skipped - rows_removed,
+        revenue_out=float(counts["revenue"].get(KEPT, 0.0)),
         steps=steps,
     )
     if not report.rows_out:
         raise CleaningError(_nothing_left(report))
-    return CleanResult(table=table.anti_join(removed, ROW), backend=backend, report=report)
+    kept = table.filter(*[~condition for condition, _step in reasons]) if reasons else table
+    return CleanResult(table=kept, backend=backend, report=report)
+
+
+@dataclass(frozen=True)
+class _Input:
+    """The transactions to clean as an engine table, with what the report needs."""
+
+    table: ibis.Table
+    backend: BaseBackend
+    rows: int
+    skipped: int = 0
+    skipped_examples: tuple[str, ...] = ()
+    frame: pd.DataFrame | None = None
+
+    @classmethod
+    def of(cls, transactions: Transactions | EngineTransactions | pd.DataFrame) -> _Input:
+        if isinstance(transactions, EngineTransactions):
+            report = transactions.report
+            return cls(
+                transactions.table,
+                transactions.backend,
+                report.rows_read,
+                report.skipped_lines,
+                report.skipped_examples,
+            )
+        if isinstance(transactions, Transactions):
+            frame, report = transactions.data, transactions.report
+            return cls(
+                as_table(frame),
+                connect(),
+                len(frame),
+                report.skipped_lines,
+                report.skipped_examples,
+                frame,
+            )
+        return cls(as_table(transactions), connect(), len(transactions), frame=transactions)
+
+    def rows_at(self, numbers: list[int]) -> pd.DataFrame:
+        """The input rows with these row numbers (ascending), without the row number."""
+        if self.frame is not None:
+            return self.frame.iloc[numbers].reset_index(drop=True)
+        picked = self.table.filter(self.table[ROW].isin(numbers)).order_by(ROW).drop(ROW)
+        return text_identifiers(self.backend.to_pandas(picked))
 
 
 def _line_total(table: ibis.Table) -> ibis.Value:
@@ -296,22 +334,30 @@ def _invalid(table: ibis.Table) -> ibis.Value:
     return condition
 
 
-def _later_duplicates(table: ibis.Table) -> ibis.Table:
-    """The row numbers of rows equal in every column to an earlier row.
+def _later_duplicates(table: ibis.Table, backend: BaseBackend) -> ibis.Table:
+    """The row numbers of rows equal in every column to an earlier row, in the engine.
 
     Only rows sharing invoice and product with another row can be duplicates, so
-    the exact comparison runs on those candidates alone.
+    those keys are found first and the exact comparison runs on their rows alone.
     """
     columns = [c for c in table.columns if c not in (ROW, TOTAL_PURCHASE)]
     candidates = table
     key = [c for c in (INVOICE_NO, STOCK_CODE) if c in table.columns]
     if key:
-        keyed = table.mutate(**{f"_{c}": table[c].fill_null("") for c in key})
-        names = [f"_{c}" for c in key]
-        repeated = keyed.group_by(names).agg(_n=_.count()).filter(_._n > 1)
-        candidates = keyed.semi_join(repeated, names).drop(*names)
+        keys = {f"_{c}": _key(table[c]) for c in key}
+        names = list(keys)
+        repeated = table.select(**keys).group_by(names).agg(_n=_.count()).filter(_._n > 1)
+        repeated = materialise(repeated.drop("_n"), backend)
+        candidates = table.mutate(**keys).semi_join(repeated, names).drop(*names)
     rank = ibis.row_number().over(group_by=columns, order_by=candidates[ROW])
-    return candidates.mutate(_rank=rank).filter(_._rank > 0).select(ROW)
+    later = candidates.mutate(_rank=rank).filter(_._rank > 0).select(ROW)
+    return materialise(later, backend)
+
+
+def _key(value: ibis.Value) -> ibis.Value:
+    """``value`` with missing values as a value of its type, for joins on it (the exact
+    comparison that follows tells a missing value from a real one)."""
+    return value.fill_null("" if value.type().is_string() else -1)
 
 
 def _cancelled(table: ibis.Table, matched: list[int] | None) -> ibis.Value:
@@ -325,8 +371,9 @@ def _cancelled(table: ibis.Table, matched: list[int] | None) -> ibis.Value:
 def _is_cancellation(table: ibis.Table) -> ibis.Value:
     sign = table[QUANTITY] if QUANTITY in table.columns else table[AMOUNT]
     condition = sign < 0
-    if INVOICE_NO in table.columns:
-        condition |= table[INVOICE_NO].upper().startswith("C")
+    if INVOICE_NO in table.columns and table[INVOICE_NO].type().is_string():
+        invoice = table[INVOICE_NO]
+        condition |= invoice.startswith("C") | invoice.startswith("c")
     return condition
 
 
@@ -398,20 +445,21 @@ def _match(cancels: pd.DataFrame, purchases: pd.DataFrame, key: list[str]) -> li
     return matched
 
 
-def _counts(removed: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
-    counts = removed.group_by("_reason").agg(
+def _counts(marked: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
+    """Rows and revenue per step number (:data:`KEPT` for the rows no step removes)."""
+    counts = marked.group_by(_reason=marked["_reason"].fill_null(KEPT)).agg(
         rows=_.count(), revenue=exact_sum(_[TOTAL_PURCHASE]).fill_null(0)
     )
     return backend.to_pandas(counts).set_index("_reason")
 
 
-def _examples(removed: ibis.Table, frame: pd.DataFrame, backend: BaseBackend) -> pd.DataFrame:
-    """The first removed rows of each step: their numbers from the engine, their values
-    from the input frame (a handful of rows, so no scan of the whole table)."""
+def _examples(removed: ibis.Table, source: _Input) -> pd.DataFrame:
+    """The first removed rows of each step: their numbers from the engine, then their
+    values (from the input frame where there is one: no second scan of the table)."""
     rank = ibis.row_number().over(group_by="_reason", order_by=removed[ROW])
     first = removed.mutate(_rank=rank).filter(_._rank < EXAMPLES_PER_STEP)
-    picked = backend.to_pandas(first.select(ROW, "_reason").order_by(ROW))
-    rows = frame.iloc[picked[ROW].to_numpy()].reset_index(drop=True)
+    picked = source.backend.to_pandas(first.select(ROW, "_reason").order_by(ROW))
+    rows = source.rows_at([int(n) for n in picked[ROW]])
     return pd.concat([picked[["_reason", ROW]], rows], axis=1)
 
 

@@ -57,7 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_feature_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", type=Path, help="CSV/TSV/text, .xlsx, Parquet, .gz or .zip file")
+    parser.add_argument(
+        "input",
+        type=Path,
+        nargs="?",
+        help="CSV/TSV/text, .xlsx, Parquet, .gz or .zip file (or --table)",
+    )
+    parser.add_argument(
+        "--engine",
+        default="duckdb",
+        help="engine of the transaction stage: duckdb (default), spark, or an Ibis "
+        "connection URL (e.g. postgres://user@host/db) for --table",
+    )
+    parser.add_argument("--table", help="read the transactions from this table of the engine")
     parser.add_argument("--output-dir", type=Path, required=True, help="folder for the results")
     parser.add_argument(
         "--column",
@@ -120,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_features(args: argparse.Namespace) -> FeatureRun:
     return run_features(
         args.input,
+        engine=args.engine,
+        table=args.table,
         columns=_column_overrides(args.column),
         sheet=args.sheet,
         cleaning=_cleaning_options(args),

@@ -15,7 +15,7 @@ from ibis import _
 from ibis.backends import BaseBackend
 
 from segmentation.cleaning import CleanResult
-from segmentation.engine import as_table, connect, exact_sum
+from segmentation.engine import as_table, connect, exact_sum, text_identifiers
 from segmentation.errors import DataError
 from segmentation.schema import (
     COUNTRY,
@@ -149,4 +149,5 @@ def _derived(customers: pd.DataFrame, snapshot: pd.Timestamp) -> pd.DataFrame:
         COUNTRY,
     ]
     columns = [c for c in order if c in customers.columns]
-    return customers[columns].sort_values(CUSTOMER_ID, kind="stable").reset_index(drop=True)
+    customers = text_identifiers(customers[columns])
+    return customers.sort_values(CUSTOMER_ID, kind="stable").reset_index(drop=True)

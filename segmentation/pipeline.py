@@ -1,4 +1,4 @@
-"""The whole transaction stage in one call: load, clean, customer features."""
+"""The whole transaction stage in one call: read, clean, customer features."""
 
 from __future__ import annotations
 
@@ -8,9 +8,19 @@ from dataclasses import dataclass
 import pandas as pd
 
 from segmentation.cleaning import CleaningOptions, CleanResult, clean_transactions
+from segmentation.errors import DataError
 from segmentation.features import customer_table
 from segmentation.loading import Transactions, load_transactions
 from segmentation.reading import STACK_ALL_SHEETS, Source
+from segmentation.scanning import (
+    EngineTransactions,
+    NeedsParsing,
+    connect_engine,
+    engine_transactions,
+    is_parquet_path,
+    scan_parquet,
+    warehouse_transactions,
+)
 from segmentation.schema import COUNTRY, INVOICE_DATE
 
 
@@ -18,7 +28,7 @@ from segmentation.schema import COUNTRY, INVOICE_DATE
 class FeatureRun:
     """Loaded transactions, the cleaning result, the customer table and its snapshot date."""
 
-    transactions: Transactions
+    transactions: Transactions | EngineTransactions
     cleaned: CleanResult
     customers: pd.DataFrame
     snapshot_date: pd.Timestamp
@@ -52,20 +62,58 @@ class FeatureRun:
 
 
 def run_features(
-    source: Source | Transactions,
+    source: Source | Transactions | EngineTransactions | None,
     *,
     name: str | None = None,
     columns: Mapping[str, str] | None = None,
     sheet: str | int | None = STACK_ALL_SHEETS,
     cleaning: CleaningOptions | None = None,
     snapshot_date: str | pd.Timestamp | None = None,
+    engine: str = "duckdb",
+    table: str | None = None,
 ) -> FeatureRun:
-    """Load (unless given loaded transactions), clean and build the customer table."""
+    """Read (unless given transactions), clean and build the customer table.
+
+    ``engine`` and ``table`` are those of :func:`read_transactions`.
+    """
     transactions = (
         source
-        if isinstance(source, Transactions)
-        else load_transactions(source, name=name, columns=columns, sheet=sheet)
+        if isinstance(source, Transactions | EngineTransactions)
+        else read_transactions(
+            source, name=name, columns=columns, sheet=sheet, engine=engine, table=table
+        )
     )
     cleaned = clean_transactions(transactions, cleaning)
-    table = customer_table(cleaned, snapshot_date)
-    return FeatureRun(transactions, cleaned, table.customers, table.snapshot_date)
+    customers = customer_table(cleaned, snapshot_date)
+    return FeatureRun(transactions, cleaned, customers.customers, customers.snapshot_date)
+
+
+def read_transactions(
+    source: Source | None,
+    *,
+    name: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | int | None = STACK_ALL_SHEETS,
+    engine: str = "duckdb",
+    table: str | None = None,
+) -> Transactions | EngineTransactions:
+    """Transactions from a file, or from the engine's table ``table`` (then ``source`` is None).
+
+    A Parquet file with typed date and money columns is scanned by the engine where
+    it lies; other files are read into memory (:func:`load_transactions`) and, for an
+    engine other than DuckDB, moved into it. ``engine`` is ``duckdb``, ``spark`` or
+    an Ibis connection URL (see :func:`connect_engine`).
+    """
+    if (source is None) == (table is None):
+        raise DataError("Give either a file or a table of the engine, not both or neither.")
+    if table is not None:
+        return warehouse_transactions(connect_engine(engine), table, columns=columns)
+    if is_parquet_path(source):
+        try:
+            return scan_parquet(source, columns=columns, backend=connect_engine(engine))
+        except NeedsParsing:
+            pass
+    loaded = load_transactions(source, name=name, columns=columns, sheet=sheet)
+    if engine == "duckdb":
+        return loaded
+    return engine_transactions(loaded, connect_engine(engine))

@@ -7,7 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from bench.scale_data import write_scaled
+from segmentation.loading import load_transactions
 from segmentation.pipeline import run_features
+from segmentation.scanning import EngineTransactions
 
 pytestmark = pytest.mark.real
 
@@ -91,3 +94,23 @@ def test_online_retail_ii_needs_no_options(online_retail_ii_path):
     assert summary["customers"] == 4_312
     assert summary["rows_out"] == 400_916
     assert summary["revenue"] == pytest.approx(8_798_233.74, abs=0.01)
+
+
+def test_the_engine_scan_equals_the_in_memory_load(parquet_run, online_retail_path):
+    assert isinstance(parquet_run.transactions, EngineTransactions)
+    loaded = run_features(load_transactions(online_retail_path))
+    assert parquet_run.cleaned.report.to_dict() == loaded.cleaned.report.to_dict()
+    pd.testing.assert_frame_equal(parquet_run.customers, loaded.customers)
+    steps = zip(parquet_run.cleaned.report.steps, loaded.cleaned.report.steps, strict=True)
+    for scanned, read in steps:
+        pd.testing.assert_frame_equal(scanned.examples, read.examples, check_dtype=False)
+
+
+def test_a_scaled_copy_scales_every_figure(tmp_path: Path, online_retail_path):
+    path = write_scaled(3, tmp_path / "x3.parquet", source=online_retail_path)
+    summary = run_features(path).summary()
+    assert summary["rows_in"] == 3 * 541_909
+    assert summary["rows_out"] == 3 * REFERENCE["rows_out"]
+    assert summary["customers"] == 3 * REFERENCE["customers"]
+    assert summary["orders"] == 3 * REFERENCE["orders"]
+    assert summary["revenue"] == pytest.approx(3 * REFERENCE["revenue"], abs=0.03)
