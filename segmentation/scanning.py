@@ -37,6 +37,8 @@ from segmentation.schema import (
 from segmentation.values import MAX_NUMBER
 
 _IDENTIFIERS = (CUSTOMER_ID, INVOICE_NO, STOCK_CODE)
+#: An id written as a whole number with a decimal point and zeros, such as ``17850.0``.
+_DECIMAL_ID = r"^(\d+)\.0+$"
 
 
 class NeedsParsing(ColumnError):
@@ -162,20 +164,20 @@ def table_transactions(
     mapping = detect_columns(names, columns, source=name)
     for canonical, column in mapping.mapping.items():
         _check_type(source[column], canonical, column, name)
-    rows, unreadable, fractional = _profile(source, mapping.mapping, backend)
+    profile = _profile(source, mapping.mapping, backend)
     converted = {ROW: source[ROW]}
     for canonical, column in mapping.mapping.items():
-        converted[canonical] = _canonical(source[column], canonical, canonical in fractional)
+        converted[canonical] = _canonical(source[column], canonical, profile)
     order = [c for c in (ROW, *TRANSACTION_COLUMNS) if c in converted]
     table = source.select(**{c: converted[c] for c in order})
-    notes = ["The engine read the table where it lies, with no copy in memory."]
+    notes = ["The engine read the table itself, with no copy of it in Python."]
     if INVOICE_NO not in table.columns:
         day = table[INVOICE_DATE].strftime("%Y-%m-%d")
         order = table[CUSTOMER_ID].cast("string").concat(" ", day)
         table = table.mutate(**{INVOICE_NO: order})
         notes.append("There is no invoice column: one customer's lines on one date form one order.")
     table = materialise(table, backend)
-    for canonical, count in unreadable.items():
+    for canonical, count in profile.unreadable.items():
         notes.append(
             f"{count:,} value(s) of '{mapping.mapping[canonical]}' are not finite or too large "
             "to be real; the cleaning step for unreadable values counts them."
@@ -187,8 +189,8 @@ def table_transactions(
         mapping=dict(mapping.mapping),
         guessed=mapping.guessed,
         unmapped=mapping.unmapped,
-        rows_read=rows,
-        unreadable=unreadable,
+        rows_read=profile.rows,
+        unreadable=profile.unreadable,
         notes=tuple(notes),
     )
     return EngineTransactions(table=table, backend=backend, report=report)
@@ -211,36 +213,27 @@ def _check_type(value: ibis.Value, canonical: str, column: str, name: str) -> No
         raise _needs_parsing(column, canonical, name, "numbers")
 
 
-def _canonical(value: ibis.Value, canonical: str, fractional: bool) -> ibis.Value:
+def _canonical(value: ibis.Value, canonical: str, profile: _Profile) -> ibis.Value:
     if canonical == INVOICE_DATE:
         return value.cast(dt.Timestamp())
     if canonical in NUMERIC_COLUMNS:
         number = value.cast("float64")
         missing = number.isnan() | _unreadable(number)
         return ibis.cases((missing, ibis.null("float64")), else_=number)
-    if canonical in _IDENTIFIERS:
-        return _identifier(value, fractional)
-    text = value.cast("string")
-    if canonical == COUNTRY:
-        text = trim(text)
-    return text.nullif("")
-
-
-def _identifier(value: ibis.Value, fractional: bool) -> ibis.Value:
-    """Ids as they compare: whole numbers stay integers in the engine (cheaper to group;
-    :func:`segmentation.engine.text_identifiers` writes them as text), ``00001`` keeps
-    its zeros, ``17850.0`` in a text column becomes ``17850``."""
     kind = value.type()
-    if kind.is_integer():
+    if canonical in _IDENTIFIERS and kind.is_integer():
         return value.cast("int64")
-    if kind.is_floating():
-        missing = value.isnan()
-        if fractional:
-            return ibis.cases((missing, ibis.null("string")), else_=value.cast("string"))
-        return ibis.cases((missing, ibis.null("int64")), else_=value.cast("int64"))
-    text = trim(value.cast("string"))
-    whole = ibis.cases((text.contains("."), text.re_replace(r"^(\d+)\.0+$", r"\1")), else_=text)
-    return whole.nullif("")
+    if canonical in _IDENTIFIERS and kind.is_floating():
+        # whole numbers stay numbers in the engine (cheaper to group); text_identifiers
+        # writes them as text; a column holding fractions is text throughout
+        kind = "string" if canonical in profile.fractional else "int64"
+        return ibis.cases((value.isnan(), ibis.null(kind)), else_=value.cast(kind))
+    text = value.cast("string")
+    if canonical in profile.padded:
+        text = trim(text)
+    if canonical in profile.decimal_ids:
+        text = ibis.cases((text.contains("."), text.re_replace(_DECIMAL_ID, r"\1")), else_=text)
+    return text.nullif("")
 
 
 def _unreadable(number: ibis.Value) -> ibis.Value:
@@ -248,24 +241,64 @@ def _unreadable(number: ibis.Value) -> ibis.Value:
     return ~number.isnan() & (number.abs() > MAX_NUMBER)
 
 
-def _profile(
-    source: ibis.Table, mapping: Mapping[str, str], backend: BaseBackend
-) -> tuple[int, dict[str, int], set[str]]:
-    """One pass: rows, per numeric column the values that are not finite or too large,
-    and the id columns stored as floats that hold fractions."""
-    numeric = [c for c in NUMERIC_COLUMNS if c in mapping]
-    floats = [c for c in _IDENTIFIERS if c in mapping and source[mapping[c]].type().is_floating()]
+@dataclass(frozen=True)
+class _Profile:
+    """What one pass over the source found: the conversions its columns need."""
+
+    rows: int
+    #: Numeric columns: values that are infinite or too large.
+    unreadable: dict[str, int]
+    #: Id columns stored as floats that hold fractions.
+    fractional: frozenset[str]
+    #: Text columns with values in surrounding spaces.
+    padded: frozenset[str]
+    #: Text id columns with values such as ``17850.0``.
+    decimal_ids: frozenset[str]
+
+
+def _profile(source: ibis.Table, mapping: Mapping[str, str], backend: BaseBackend) -> _Profile:
+    """Count, in one pass, what the conversions of :func:`_canonical` have to fix, so that
+    clean columns are copied as they are."""
     figures = {"_rows": _.count()}
-    for canonical in numeric:
-        number = source[mapping[canonical]].cast("float64")
-        figures[canonical] = _unreadable(number).fill_null(False).cast("int64").sum()
-    for canonical in floats:
-        value = source[mapping[canonical]]
-        fraction = (value.floor() != value) & ~value.isnan()
-        figures[canonical] = fraction.fill_null(False).cast("int64").sum()
+    kinds: dict[str, list[str]] = {"unreadable": [], "fractional": [], "padded": [], "ids": []}
+    for canonical, column in mapping.items():
+        value = source[column]
+        kind = value.type()
+        if canonical in NUMERIC_COLUMNS:
+            found, group = _unreadable(value.cast("float64")), "unreadable"
+        elif canonical in _IDENTIFIERS and kind.is_floating():
+            found, group = (value.floor() != value) & ~value.isnan(), "fractional"
+        elif canonical == INVOICE_DATE or kind.is_integer():
+            continue
+        elif canonical in (*_IDENTIFIERS, COUNTRY):
+            text = value.cast("string")
+            trimmed = trim(text)
+            figures[f"padded {canonical}"] = _count(trimmed != text)
+            kinds["padded"].append(canonical)
+            if canonical == COUNTRY:
+                continue
+            found, group = trimmed.contains(".") & trimmed.re_search(_DECIMAL_ID), "ids"
+        else:
+            continue
+        figures[f"{group} {canonical}"] = _count(found)
+        kinds[group].append(canonical)
     counts = backend.to_pandas(source.aggregate(**figures)).iloc[0]
-    unreadable = {c: int(counts[c]) for c in numeric if counts[c]}
-    return int(counts["_rows"]), unreadable, {c for c in floats if counts[c]}
+
+    def found(group: str) -> dict[str, int]:
+        named = {c: int(counts[f"{group} {c}"]) for c in kinds[group]}
+        return {c: n for c, n in named.items() if n}
+
+    return _Profile(
+        rows=int(counts["_rows"]),
+        unreadable=found("unreadable"),
+        fractional=frozenset(found("fractional")),
+        padded=frozenset(found("padded")),
+        decimal_ids=frozenset(found("ids")),
+    )
+
+
+def _count(condition: ibis.Value) -> ibis.Value:
+    return condition.fill_null(False).cast("int64").sum()
 
 
 def _needs_parsing(column: str, canonical: str, name: str, kind: str) -> NeedsParsing:
