@@ -1,18 +1,21 @@
 """Tables behind the exploration pages: distributions, correlations, months and countries.
 
-Every function takes DataFrames or Series, never mutates them and returns small
-tables ready to chart (binned, summarised), so charts stay light even for
-half a million lines. Bad input raises :class:`ExplorationError`.
+Every function takes DataFrames or Series (the transaction-level ones also tables in
+the engine, where they then run), never mutates them and returns small tables ready
+to chart (binned, summarised), so charts stay light even for millions of lines.
+Bad input raises :class:`ExplorationError`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import ibis
 import numpy as np
 import pandas as pd
 
 from segmentation.countries import place_countries
+from segmentation.engine import ROW, exact_sum
 from segmentation.errors import DataError
 from segmentation.schema import (
     COUNTRY,
@@ -158,32 +161,40 @@ def sample_points(frame: pd.DataFrame, limit: int = MAX_SCATTER_POINTS) -> pd.Da
     return frame if len(frame) <= limit else frame.sample(limit, random_state=0)
 
 
-def monthly_activity(lines: pd.DataFrame) -> pd.DataFrame:
-    """Revenue, distinct orders and distinct customers per calendar month of clean lines."""
+def monthly_activity(lines: pd.DataFrame | ibis.Table) -> pd.DataFrame:
+    """Revenue, distinct orders and distinct customers per calendar month of clean lines
+    (a DataFrame, or a table in the engine, where the counting then runs)."""
+    table = _in_engine(lines)
     for column in (INVOICE_DATE, TOTAL_PURCHASE, INVOICE_NO, CUSTOMER_ID):
-        if column not in lines.columns:
+        if column not in table.columns:
             raise ExplorationError(f"The transactions have no column '{column}' to count by month.")
-    if lines.empty:
+    months = table.group_by(month=table[INVOICE_DATE].truncate("M")).agg(
+        revenue=exact_sum(table[TOTAL_PURCHASE]),
+        orders=table[INVOICE_NO].nunique(),
+        customers=table[CUSTOMER_ID].nunique(),
+    )
+    result = months.order_by("month").to_pandas()
+    if result.empty:
         raise ExplorationError("There are no transactions to count by month.")
-    month = lines[INVOICE_DATE].dt.to_period("M").dt.to_timestamp()
-    grouped = lines.assign(month=month).groupby("month")
-    table = pd.DataFrame(
-        {
-            "revenue": grouped[TOTAL_PURCHASE].sum(),
-            "orders": grouped[INVOICE_NO].nunique(),
-            "customers": grouped[CUSTOMER_ID].nunique(),
-        }
-    )
-    return table.reset_index()
+    return result.astype({"orders": "int64", "customers": "int64"})
 
 
-def missing_values(frame: pd.DataFrame) -> pd.DataFrame:
-    """Missing values per column: ``column, missing, share``."""
-    missing = frame.isna().sum()
-    share = missing / len(frame) if len(frame) else missing * 0.0
-    return pd.DataFrame(
-        {"column": missing.index, "missing": missing.to_numpy(), "share": share.to_numpy()}
-    )
+def missing_values(frame: pd.DataFrame | ibis.Table) -> pd.DataFrame:
+    """Missing values per column: ``column, missing, share`` (of a DataFrame or an engine
+    table, without its row numbers)."""
+    table = _in_engine(frame)
+    columns = [c for c in table.columns if c != ROW]
+    counts = table.aggregate(
+        _rows=table.count(), **{f"_{i}": table[c].isnull().sum() for i, c in enumerate(columns)}
+    ).to_pandas()
+    rows = int(counts["_rows"].iloc[0])
+    missing = np.array([int(counts[f"_{i}"].fillna(0).iloc[0]) for i in range(len(columns))])
+    share = missing / rows if rows else missing * 0.0
+    return pd.DataFrame({"column": columns, "missing": missing, "share": share})
+
+
+def _in_engine(data: pd.DataFrame | ibis.Table) -> ibis.Table:
+    return ibis.memtable(data) if isinstance(data, pd.DataFrame) else data
 
 
 def country_summary(customers: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:

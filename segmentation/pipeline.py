@@ -5,23 +5,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import ibis
 import pandas as pd
+import pyarrow as pa
 
 from segmentation.cleaning import CleaningOptions, CleanResult, clean_transactions
+from segmentation.engine import ROW, text_identifiers
 from segmentation.errors import DataError
 from segmentation.features import customer_table
-from segmentation.loading import Transactions, load_transactions
-from segmentation.reading import STACK_ALL_SHEETS, Source
+from segmentation.loading import Transactions, canonical_transactions
+from segmentation.reading import STACK_ALL_SHEETS, Source, read_source, read_table
 from segmentation.scanning import (
     EngineTransactions,
     NeedsParsing,
+    arrow_transactions,
     connect_engine,
     engine_transactions,
     is_parquet_path,
     scan_parquet,
     warehouse_transactions,
 )
-from segmentation.schema import COUNTRY, INVOICE_DATE
+from segmentation.schema import COUNTRY, INVOICE_DATE, TOTAL_PURCHASE
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,25 @@ class FeatureRun:
     cleaned: CleanResult
     customers: pd.DataFrame
     snapshot_date: pd.Timestamp
+
+    def transactions_table(self) -> ibis.Table:
+        """The transactions as read, as a table in the engine (without row numbers)."""
+        if isinstance(self.transactions, EngineTransactions):
+            return self.transactions.table.drop(ROW)
+        return ibis.memtable(self.transactions.data)
+
+    def preview(self, rows: int) -> pd.DataFrame:
+        """The first ``rows`` transactions as read."""
+        if isinstance(self.transactions, Transactions):
+            return self.transactions.data.head(rows)
+        table = self.transactions.table
+        first = table.order_by(ROW).limit(rows).drop(ROW)
+        return text_identifiers(self.transactions.backend.to_pandas(first))
+
+    def line_totals(self) -> pd.Series:
+        """``total_purchase`` of every clean line, in input order."""
+        table = self.cleaned.table.order_by(ROW).select(TOTAL_PURCHASE)
+        return self.cleaned.backend.to_pandas(table)[TOTAL_PURCHASE]
 
     def summary(self) -> dict[str, object]:
         """JSON-ready figures of the run, as ``summary.json`` writes them."""
@@ -100,8 +123,10 @@ def read_transactions(
     """Transactions from a file, or from the engine's table ``table`` (then ``source`` is None).
 
     A Parquet file with typed date and money columns is scanned by the engine where
-    it lies; other files are read into memory (:func:`load_transactions`) and, for an
-    engine other than DuckDB, moved into it. ``engine`` is ``duckdb``, ``spark`` or
+    it lies (uploaded Parquet bytes are read as Arrow columns the engine reads in
+    place); other files are read into memory
+    (:func:`~segmentation.loading.canonical_transactions`) and, for an engine other
+    than DuckDB, moved into it. ``engine`` is ``duckdb``, ``spark`` or
     an Ibis connection URL (see :func:`connect_engine`).
     """
     if (source is None) == (table is None):
@@ -113,7 +138,16 @@ def read_transactions(
             return scan_parquet(source, columns=columns, backend=connect_engine(engine))
         except NeedsParsing:
             pass
-    loaded = load_transactions(source, name=name, columns=columns, sheet=sheet)
+    data, display = read_source(source, name)
+    raw = read_table(data, display, sheet=sheet)
+    if isinstance(raw.frame, pa.Table):  # Parquet: Arrow columns the engine reads in place
+        try:
+            return arrow_transactions(
+                raw.frame, name=raw.name, columns=columns, backend=connect_engine(engine)
+            )
+        except NeedsParsing:
+            pass
+    loaded = canonical_transactions(raw, columns)
     if engine == "duckdb":
         return loaded
     return engine_transactions(loaded, connect_engine(engine))
