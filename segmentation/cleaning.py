@@ -12,10 +12,19 @@ from functools import cached_property
 
 import ibis
 import pandas as pd
+import pyarrow as pa
 from ibis import _
 from ibis.backends import BaseBackend
 
-from segmentation.engine import ROW, as_table, connect, exact_sum, materialise, text_identifiers
+from segmentation.engine import (
+    ROW,
+    as_table,
+    connect,
+    engine_table,
+    exact_sum,
+    materialise,
+    text_identifiers,
+)
 from segmentation.errors import CleaningError
 from segmentation.loading import Transactions
 from segmentation.scanning import EngineTransactions
@@ -207,26 +216,31 @@ class CleanResult:
     table: ibis.Table
     backend: BaseBackend
     report: CleaningReport
+    #: The input frame's date types, which ``data`` keeps (engines differ in time units).
+    date_types: dict[str, object] = field(default_factory=dict)
 
     @cached_property
     def data(self) -> pd.DataFrame:
         """The clean rows in their input order, as a pandas DataFrame."""
-        return text_identifiers(self.backend.to_pandas(self.table.order_by(ROW).drop(ROW)))
+        data = text_identifiers(self.backend.to_pandas(self.table.order_by(ROW).drop(ROW)))
+        return data.astype(self.date_types) if self.date_types else data
 
 
 def clean_transactions(
     transactions: Transactions | EngineTransactions | pd.DataFrame,
     options: CleaningOptions | None = None,
+    backend: BaseBackend | None = None,
 ) -> CleanResult:
     """Apply the enabled cleaning steps in order and report what each removed.
 
     Accepts the loader's :class:`Transactions` (whose skipped lines are counted
     too), transactions in the engine (:class:`EngineTransactions`, cleaned where
-    they lie) or a canonical DataFrame; none is mutated. Raises
-    :class:`~segmentation.errors.CleaningError` when no row is left.
+    they lie) or a canonical DataFrame; none is mutated. A DataFrame or loaded
+    transactions are cleaned in ``backend`` (a new DuckDB connection by default).
+    Raises :class:`~segmentation.errors.CleaningError` when no row is left.
     """
     options = options or CleaningOptions()
-    source = _Input.of(transactions)
+    source = _Input.of(transactions, backend)
     backend, table, skipped = source.backend, source.table, source.skipped
     table = table.mutate(**{TOTAL_PURCHASE: _line_total(table)})
     duplicates = _later_duplicates(table, backend) if options.duplicates else None
@@ -235,7 +249,8 @@ def clean_transactions(
         if options.net_cancellations
         else None
     )
-    reasons = _reason_cases(table, options, duplicates, matched)
+    originals = _rows_table(matched, backend) if matched else None
+    reasons = _reason_cases(table, options, duplicates, originals)
     reason = ibis.cases(*reasons, else_=ibis.null("int8")) if reasons else ibis.null("int8")
     marked = table.mutate(_reason=reason)
     counts = _counts(marked, backend)
@@ -252,7 +267,9 @@ def clean_transactions(
     if not report.rows_out:
         raise CleaningError(_nothing_left(report))
     kept = table.filter(*[~condition for condition, _step in reasons]) if reasons else table
-    return CleanResult(table=kept, backend=backend, report=report)
+    frame = source.frame
+    dates = {} if frame is None else frame.select_dtypes("datetime").dtypes.to_dict()
+    return CleanResult(table=kept, backend=backend, report=report, date_types=dates)
 
 
 @dataclass(frozen=True)
@@ -267,7 +284,11 @@ class _Input:
     frame: pd.DataFrame | None = None
 
     @classmethod
-    def of(cls, transactions: Transactions | EngineTransactions | pd.DataFrame) -> _Input:
+    def of(
+        cls,
+        transactions: Transactions | EngineTransactions | pd.DataFrame,
+        backend: BaseBackend | None = None,
+    ) -> _Input:
         if isinstance(transactions, EngineTransactions):
             report = transactions.report
             return cls(
@@ -277,17 +298,19 @@ class _Input:
                 report.skipped_lines,
                 report.skipped_examples,
             )
+        backend = backend or connect()
         if isinstance(transactions, Transactions):
             frame, report = transactions.data, transactions.report
             return cls(
-                as_table(frame),
-                connect(),
+                as_table(frame, backend),
+                backend,
                 len(frame),
                 report.skipped_lines,
                 report.skipped_examples,
                 frame,
             )
-        return cls(as_table(transactions), connect(), len(transactions), frame=transactions)
+        frame = transactions
+        return cls(as_table(frame, backend), backend, len(frame), frame=frame)
 
     def rows_at(self, numbers: list[int]) -> pd.DataFrame:
         """The input rows with these row numbers (ascending), without the row number."""
@@ -307,14 +330,14 @@ def _reason_cases(
     table: ibis.Table,
     options: CleaningOptions,
     duplicates: ibis.Table | None,
-    matched: list[int] | None,
+    originals: ibis.Table | None,
 ) -> list[tuple[ibis.Value, int]]:
     """(condition, step number) pairs for the enabled steps, first match wins."""
     conditions = {
         "invalid_values": _invalid(table),
         "missing_customer_id": table[CUSTOMER_ID].isnull(),
         "duplicates": table[ROW].isin(duplicates[ROW]) if duplicates is not None else None,
-        "cancellations": _cancelled(table, matched),
+        "cancellations": _cancelled(table, originals),
         "non_product": _non_product(table, options.non_product_codes),
         "non_positive_quantity": (table[QUANTITY] <= 0) if QUANTITY in table.columns else None,
         "non_positive_price": _money(table) <= 0,
@@ -360,12 +383,16 @@ def _key(value: ibis.Value) -> ibis.Value:
     return value.fill_null("" if value.type().is_string() else -1)
 
 
-def _cancelled(table: ibis.Table, matched: list[int] | None) -> ibis.Value:
+def _cancelled(table: ibis.Table, originals: ibis.Table | None) -> ibis.Value:
     condition = _is_cancellation(table)
-    if matched:
-        originals = ibis.memtable(pd.DataFrame({ROW: pd.Series(matched, dtype="int64")}))
+    if originals is not None:
         condition |= table[ROW].isin(originals[ROW])
     return condition
+
+
+def _rows_table(rows: list[int], backend: BaseBackend) -> ibis.Table:
+    """Row numbers as a one-column table of ``backend``."""
+    return engine_table(pa.table({ROW: pa.array(rows, pa.int64())}), backend)
 
 
 def _is_cancellation(table: ibis.Table) -> ibis.Value:
@@ -450,7 +477,7 @@ def _counts(marked: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
     counts = marked.group_by(_reason=marked["_reason"].fill_null(KEPT)).agg(
         rows=_.count(), revenue=exact_sum(_[TOTAL_PURCHASE]).fill_null(0)
     )
-    return backend.to_pandas(counts).set_index("_reason")
+    return backend.to_pandas(counts).set_index("_reason").sort_index()
 
 
 def _examples(removed: ibis.Table, source: _Input) -> pd.DataFrame:

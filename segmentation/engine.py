@@ -1,10 +1,13 @@
-"""The embedded analytical engine: Ibis expressions executed by DuckDB.
+"""The analytical engine: Ibis expressions executed by DuckDB, or by another Ibis backend.
 
 Transaction-level work (filters, duplicates, counts, aggregation) is written as
-Ibis expressions so that another Ibis backend can run it unchanged.
+Ibis expressions so that another backend runs it unchanged. DuckDB runs in process
+and is the default; Spark (``pyspark``, which needs Java) is imported only when asked for.
 """
 
 from __future__ import annotations
+
+import os
 
 import ibis
 import numpy as np
@@ -18,6 +21,22 @@ from segmentation.errors import DataError
 ROW = "_row"
 #: Columns that are text in pandas but may be whole numbers in the engine.
 IDENTIFIERS = ("customer_id", "invoice_no", "stock_code")
+#: Spark settings for one machine: no web UI, two shuffle partitions, UTC throughout,
+#: Arrow transfers, and Parquet nanosecond times readable (as numbers).
+SPARK_CONFIG: dict[str, str] = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.driver.memory": "2g",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.driver.host": "127.0.0.1",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+    "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.legacy.parquet.nanosAsLong": "true",
+}
 
 
 def connect() -> BaseBackend:
@@ -25,23 +44,46 @@ def connect() -> BaseBackend:
     return ibis.duckdb.connect()
 
 
-def connect_spark() -> BaseBackend:
-    """PySpark in local mode (needs ``pyspark`` and Java)."""
+def connect_spark(master: str = "local[2]") -> BaseBackend:
+    """Spark through Ibis: the process's Spark session, started with :data:`SPARK_CONFIG`
+    if none runs (needs ``pyspark`` and Java 17)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
         raise DataError(
-            "The spark engine needs PySpark and Java 17: pip install pyspark."
+            "The spark engine needs PySpark and Java 17: pip install 'ibis-framework[pyspark]'."
         ) from None
-    session = SparkSession.builder.master("local[2]").getOrCreate()
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder.master(master).appName("segmentation")
+    for key, value in SPARK_CONFIG.items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception:  # Spark raises its own kinds, e.g. when Java is missing
+        raise DataError(
+            "Spark could not start; check that Java 17 is installed (java -version)."
+        ) from None
+    session.sparkContext.setLogLevel("ERROR")
     return ibis.pyspark.connect(session)
 
 
-def as_table(frame: pd.DataFrame) -> ibis.Table:
+def as_table(frame: pd.DataFrame, backend: BaseBackend | None = None) -> ibis.Table:
     """A transaction DataFrame as an engine table with a ``_row`` column counting from 0."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     rows = pa.array(np.arange(len(frame), dtype=np.int64))
-    return ibis.memtable(table.add_column(0, ROW, rows))
+    return engine_table(table.add_column(0, ROW, rows), backend)
+
+
+def engine_table(data: pa.Table, backend: BaseBackend | None = None) -> ibis.Table:
+    """An Arrow table as a table of ``backend`` (of whichever backend runs it, by default).
+
+    Spark gets a view made straight from Arrow: Ibis's in-memory tables reach Spark
+    through pandas, which is slow and turns missing text into the text 'NaN'.
+    """
+    if not _is_spark(backend):
+        return ibis.memtable(data)
+    return _spark_view(backend, backend._session.createDataFrame(data), "input")
 
 
 def exact_sum(value: ibis.NumericValue) -> ibis.NumericValue:
@@ -55,7 +97,21 @@ def exact_sum(value: ibis.NumericValue) -> ibis.NumericValue:
 
 def materialise(expr: ibis.Table, backend: BaseBackend) -> ibis.Table:
     """Compute ``expr`` once into a temporary table of ``backend`` and return that table."""
-    return backend.create_table(ibis.util.gen_name("step"), obj=expr, temp=True)
+    if not _is_spark(backend):
+        return backend.create_table(ibis.util.gen_name("step"), obj=expr, temp=True)
+    return _spark_view(backend, backend._session.sql(backend.compile(expr)), "step")
+
+
+def _is_spark(backend: BaseBackend | None) -> bool:
+    return backend is not None and backend.name == "pyspark"
+
+
+def _spark_view(backend: BaseBackend, frame, prefix: str) -> ibis.Table:
+    """A Spark DataFrame computed once (a local checkpoint), as a temporary view: Spark
+    has no temporary tables, and a view alone is computed again at every use."""
+    name = ibis.util.gen_name(prefix)
+    frame.localCheckpoint().createOrReplaceTempView(name)
+    return backend.table(name)
 
 
 def text_identifiers(frame: pd.DataFrame) -> pd.DataFrame:

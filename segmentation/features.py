@@ -65,7 +65,9 @@ def customer_features(
 
 
 def customer_table(
-    clean: CleanResult | pd.DataFrame, snapshot_date: pd.Timestamp | str | None = None
+    clean: CleanResult | pd.DataFrame,
+    snapshot_date: pd.Timestamp | str | None = None,
+    backend: BaseBackend | None = None,
 ) -> CustomerTable:
     """One row per customer, sorted by customer id, and the snapshot date used.
 
@@ -73,10 +75,11 @@ def customer_table(
     purchase to the snapshot, distinct orders, total spend), then where the data has
     them ``total_quantity, avg_order_value, tenure_days, distinct_products`` and the
     customer's most frequent ``country``. The default snapshot is the last invoice
-    date plus one day. ``clean`` is a :class:`CleanResult` or clean transactions
-    with a ``total_purchase`` column; it is not mutated.
+    date plus one day. ``clean`` is a :class:`CleanResult` (aggregated in its own
+    engine) or clean transactions with a ``total_purchase`` column (aggregated in
+    ``backend``, a new DuckDB connection by default); it is not mutated.
     """
-    table, backend = _engine_table(clean)
+    table, backend = _engine_table(clean, backend)
     sums = {"monetary": table[TOTAL_PURCHASE]}
     if QUANTITY in table.columns:
         sums["total_quantity"] = table[QUANTITY]
@@ -98,7 +101,9 @@ def customer_table(
     return CustomerTable(_derived(customers, snapshot), snapshot)
 
 
-def _engine_table(clean: CleanResult | pd.DataFrame) -> tuple[ibis.Table, BaseBackend]:
+def _engine_table(
+    clean: CleanResult | pd.DataFrame, backend: BaseBackend | None = None
+) -> tuple[ibis.Table, BaseBackend]:
     if isinstance(clean, CleanResult):
         return clean.table, clean.backend
     if TOTAL_PURCHASE not in clean.columns:
@@ -106,7 +111,8 @@ def _engine_table(clean: CleanResult | pd.DataFrame) -> tuple[ibis.Table, BaseBa
             "The transactions have no total_purchase column; pass them through "
             "clean_transactions first."
         )
-    return as_table(clean), connect()
+    backend = backend or connect()
+    return as_table(clean, backend), backend
 
 
 def _main_country(table: ibis.Table, backend: BaseBackend) -> pd.DataFrame:

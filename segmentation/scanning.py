@@ -21,7 +21,7 @@ from ibis import _
 from ibis.backends import BaseBackend
 
 from segmentation.columns import detect_columns
-from segmentation.engine import ROW, connect, connect_spark, materialise
+from segmentation.engine import ROW, as_table, connect, connect_spark, engine_table, materialise
 from segmentation.errors import ColumnError, DataError, FileFormatError
 from segmentation.loading import LoadReport, Transactions
 from segmentation.schema import (
@@ -86,10 +86,7 @@ def warehouse_transactions(
 
 def engine_transactions(transactions: Transactions, backend: BaseBackend) -> EngineTransactions:
     """Transactions loaded in memory, moved into ``backend`` (an engine other than the default)."""
-    frame = pa.Table.from_pandas(transactions.data, preserve_index=False)
-    rows = pa.array(range(frame.num_rows), type=pa.int64())
-    name = ibis.util.gen_name("transactions")
-    table = backend.create_table(name, obj=ibis.memtable(frame.add_column(0, ROW, rows)), temp=True)
+    table = materialise(as_table(transactions.data, backend), backend)
     return EngineTransactions(table=table, backend=backend, report=transactions.report)
 
 
@@ -141,7 +138,7 @@ def arrow_transactions(
     """Canonical transactions over an Arrow table (an uploaded Parquet file), not copied."""
     rows = pa.array(range(table.num_rows), type=pa.int64())
     backend = backend or connect()
-    source = ibis.memtable(table.add_column(0, ROW, rows))
+    source = engine_table(table.add_column(0, ROW, rows), backend)
     return table_transactions(source, backend, name=name, columns=columns, format="Parquet")
 
 
