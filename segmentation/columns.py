@@ -20,6 +20,7 @@ from segmentation.schema import (
     TRANSACTION_COLUMNS,
     UNIT_PRICE,
 )
+from segmentation.values import shorten
 
 #: Known layouts, detected by their exact set of column names.
 KNOWN_LAYOUTS: dict[str, dict[str, str]] = {
@@ -250,7 +251,7 @@ def check_required(columns: ColumnMapping, names: Sequence[str], source: str) ->
     if not missing:
         return
     wanted = " and ".join(f"the {COLUMN_LABELS[c]}" for c in missing)
-    found = ", ".join(repr(n) for n in names[:20]) + (", ..." if len(names) > 20 else "")
+    found = ", ".join(repr(shorten(n)) for n in names[:20]) + (", ..." if len(names) > 20 else "")
     example = missing[0]
     raise ColumnError(
         f"{source} has no column for {wanted} (columns found: {found}); "
@@ -270,12 +271,14 @@ def _check_overrides(names: list[str], overrides: dict[str, str], source: str) -
     for canonical, column in overrides.items():
         if canonical not in TRANSACTION_COLUMNS:
             known = ", ".join(TRANSACTION_COLUMNS)
-            raise ColumnError(f"'{canonical}' is not a column this tool uses; use one of {known}.")
-        if column not in names:
-            found = ", ".join(repr(n) for n in names[:20])
             raise ColumnError(
-                f"{source} has no column '{column}' to use as the {COLUMN_LABELS[canonical]} "
-                f"(columns found: {found})."
+                f"{shorten(canonical)!r} is not a column this tool uses; use one of {known}."
+            )
+        if column not in names:
+            found = ", ".join(repr(shorten(n)) for n in names[:20])
+            raise ColumnError(
+                f"{source} has no column {shorten(column)!r} to use as the "
+                f"{COLUMN_LABELS[canonical]} (columns found: {found})."
             )
     return overrides
 

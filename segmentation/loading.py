@@ -28,7 +28,14 @@ from segmentation.schema import (
     STOCK_CODE,
     TRANSACTION_COLUMNS,
 )
-from segmentation.values import parse_dates, parse_identifiers, parse_numbers, parse_text
+from segmentation.values import (
+    EARLIEST_DATE,
+    parse_dates,
+    parse_identifiers,
+    parse_numbers,
+    parse_text,
+    shorten,
+)
 
 #: Share of present values that may be unreadable before a column counts as text.
 MAX_UNREADABLE_SHARE = 0.5
@@ -130,11 +137,7 @@ def canonical_transactions(raw: RawTable, columns: Mapping[str, str] | None = No
         converted[canonical] = parsed.values
         if parsed.unreadable:
             unreadable[canonical] = parsed.unreadable
-            notes.append(
-                f"{parsed.unreadable:,} value(s) of '{column}' could not be read "
-                f"(e.g. {parsed.example!r} on {_where(raw, parsed.example_position)}); "
-                "the cleaning step for unreadable values counts them."
-            )
+            notes.append(_unreadable_note(parsed, raw, column))
     table = pd.DataFrame({c: converted[c] for c in TRANSACTION_COLUMNS if c in converted})
     table = _with_orders(table, notes)
     if date_note and "no day above 12" in date_note:
@@ -177,6 +180,20 @@ def _with_orders(table: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     return table[[c for c in TRANSACTION_COLUMNS if c in table]]
 
 
+def _unreadable_note(parsed, raw: RawTable, column: str) -> str:
+    example = f"e.g. {parsed.example!r} on {_where(raw, parsed.example_position)}"
+    if parsed.out_of_range == parsed.unreadable:
+        return (
+            f"{parsed.unreadable:,} date(s) of {shorten(column)!r} lie before "
+            f"{EARLIEST_DATE.year} or in the future ({example}); the cleaning step for "
+            "unreadable values removes them."
+        )
+    return (
+        f"{parsed.unreadable:,} value(s) of {shorten(column)!r} could not be read ({example}); "
+        "the cleaning step for unreadable values counts them."
+    )
+
+
 def _refuse_unreadable(parsed, raw: RawTable, column: str, canonical: str, kind: str) -> None:
     present = int(parsed.values.notna().sum()) + parsed.unreadable
     if present == 0:
@@ -184,7 +201,15 @@ def _refuse_unreadable(parsed, raw: RawTable, column: str, canonical: str, kind:
             f"Column '{column}' ({COLUMN_LABELS[canonical]}) of {raw.name} is empty; "
             "map another column or fill it in."
         )
-    if parsed.unreadable and parsed.unreadable > MAX_UNREADABLE_SHARE * present:
+    too_many = parsed.unreadable and parsed.unreadable > MAX_UNREADABLE_SHARE * present
+    if too_many and parsed.out_of_range == parsed.unreadable:
+        raise ColumnError(
+            f"Column '{column}' ({COLUMN_LABELS[canonical]}) of {raw.name} has few dates "
+            f"between {EARLIEST_DATE.year} and today: {parsed.unreadable:,} of {present:,} lie "
+            f"outside, e.g. {parsed.example!r} on {_where(raw, parsed.example_position)}; "
+            "check the column or the dates."
+        )
+    if too_many:
         raise ColumnError(
             f"Column '{column}' ({COLUMN_LABELS[canonical]}) of {raw.name} holds text, not {kind}: "
             f"{parsed.unreadable:,} of {present:,} values cannot be read, e.g. {parsed.example!r} "

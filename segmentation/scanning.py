@@ -16,6 +16,7 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.datatypes as dt
+import pandas as pd
 import pyarrow as pa
 from ibis import _
 from ibis.backends import BaseBackend
@@ -34,7 +35,7 @@ from segmentation.schema import (
     STOCK_CODE,
     TRANSACTION_COLUMNS,
 )
-from segmentation.values import MAX_NUMBER
+from segmentation.values import EARLIEST_DATE, FUTURE_TOLERANCE, MAX_NUMBER, shorten
 
 _IDENTIFIERS = (CUSTOMER_ID, INVOICE_NO, STOCK_CODE)
 #: An id written as a whole number with a decimal point and zeros, such as ``17850.0``.
@@ -175,9 +176,15 @@ def table_transactions(
         notes.append("There is no invoice column: one customer's lines on one date form one order.")
     table = materialise(table, backend)
     for canonical, count in profile.unreadable.items():
+        column = shorten(mapping.mapping[canonical])
+        what = (
+            f"lie before {EARLIEST_DATE.year} or in the future"
+            if canonical == INVOICE_DATE
+            else "are not finite or too large to be real"
+        )
         notes.append(
-            f"{count:,} value(s) of '{mapping.mapping[canonical]}' are not finite or too large "
-            "to be real; the cleaning step for unreadable values counts them."
+            f"{count:,} value(s) of {column!r} {what}; the cleaning step for unreadable "
+            "values removes them."
         )
     report = LoadReport(
         source=name,
@@ -212,7 +219,10 @@ def _check_type(value: ibis.Value, canonical: str, column: str, name: str) -> No
 
 def _canonical(value: ibis.Value, canonical: str, profile: _Profile) -> ibis.Value:
     if canonical == INVOICE_DATE:
-        return value.cast(dt.Timestamp())
+        when = value.cast(dt.Timestamp())
+        if canonical not in profile.unreadable:
+            return when
+        return ibis.cases((_out_of_range(when), ibis.null(dt.Timestamp())), else_=when)
     if canonical in NUMERIC_COLUMNS:
         number = value.cast("float64")
         missing = number.isnan() | _unreadable(number)
@@ -233,6 +243,12 @@ def _canonical(value: ibis.Value, canonical: str, profile: _Profile) -> ibis.Val
     return text.nullif("")
 
 
+def _out_of_range(when: ibis.Value) -> ibis.Value:
+    """Before :data:`~segmentation.values.EARLIEST_DATE` or in the future, as the loader has it."""
+    latest = pd.Timestamp.now().floor("s") + FUTURE_TOLERANCE
+    return (when < EARLIEST_DATE.to_pydatetime()) | (when > latest.to_pydatetime())
+
+
 def _unreadable(number: ibis.Value) -> ibis.Value:
     """Infinite or absurdly large (NaN, a missing value, is not unreadable)."""
     return ~number.isnan() & (number.abs() > MAX_NUMBER)
@@ -243,7 +259,7 @@ class _Profile:
     """What one pass over the source found: the conversions its columns need."""
 
     rows: int
-    #: Numeric columns: values that are infinite or too large.
+    #: Numeric columns: values infinite or too large; the date column: dates out of range.
     unreadable: dict[str, int]
     #: Id columns stored as floats that hold fractions.
     fractional: frozenset[str]
@@ -263,9 +279,11 @@ def _profile(source: ibis.Table, mapping: Mapping[str, str], backend: BaseBacken
         kind = value.type()
         if canonical in NUMERIC_COLUMNS:
             found, group = _unreadable(value.cast("float64")), "unreadable"
+        elif canonical == INVOICE_DATE:
+            found, group = _out_of_range(value.cast(dt.Timestamp())), "unreadable"
         elif canonical in _IDENTIFIERS and kind.is_floating():
             found, group = (value.floor() != value) & ~value.isnan(), "fractional"
-        elif canonical == INVOICE_DATE or kind.is_integer():
+        elif kind.is_integer():
             continue
         elif canonical in (*_IDENTIFIERS, COUNTRY):
             text = value.cast("string")

@@ -20,6 +20,10 @@ MAX_NUMBER = 1e12
 #: Excel serial day numbers accepted as dates (1954-10-03 to 2119-01-10).
 EXCEL_SERIAL_RANGE = (20_000, 80_000)
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: Earliest transaction date accepted: online shops did not sell before it.
+EARLIEST_DATE = pd.Timestamp("1990-01-01")
+#: How far past the current time a date may lie (time zones run up to 14 hours ahead).
+FUTURE_TOLERANCE = pd.Timedelta(days=1)
 
 _DMY = re.compile(
     r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})"
@@ -27,6 +31,14 @@ _DMY = re.compile(
 )
 _ISO = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T].*)?$")
 _CURRENCY = re.compile(r"[£$€¥\s\u00a0'’]|EUR|GBP|USD")
+#: Characters of a value or name quoted in a message.
+QUOTED_CHARS = 60
+
+
+def shorten(text: object, limit: int = QUOTED_CHARS) -> str:
+    """``text`` for a one-line message: control characters as spaces, cut to ``limit``."""
+    text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,8 @@ class Parsed:
     example: str | None = None
     example_position: int | None = None
     note: str | None = None
+    #: Of the unreadable values, the dates that were read but lie outside the accepted range.
+    out_of_range: int = 0
 
 
 def parse_identifiers(raw: pd.Series) -> pd.Series:
@@ -70,18 +84,7 @@ def parse_numbers(raw: pd.Series, *, decimal_comma_hint: bool = False) -> Parsed
     Infinities and magnitudes above :data:`MAX_NUMBER` count as unreadable.
     """
     parsed = _parse_numbers(raw, decimal_comma_hint)
-    values = parsed.values
-    extreme = (values.abs() > MAX_NUMBER).to_numpy()
-    if not extreme.any():
-        return parsed
-    first = int(np.flatnonzero(extreme)[0])
-    return Parsed(
-        values.mask(extreme),
-        parsed.unreadable + int(extreme.sum()),
-        parsed.example if parsed.unreadable else str(raw.iloc[first]),
-        parsed.example_position if parsed.unreadable else first,
-        parsed.note,
-    )
+    return _masked(parsed, raw, (parsed.values.abs() > MAX_NUMBER).to_numpy())
 
 
 def _parse_numbers(raw: pd.Series, decimal_comma_hint: bool) -> Parsed:
@@ -118,7 +121,39 @@ def _cast_numbers(text: pd.Series) -> pd.Series | None:
 
 
 def parse_dates(raw: pd.Series) -> Parsed:
-    """Timestamps from datetimes, ISO text, day/month text, YYYYMMDD numbers or Excel serials."""
+    """Timestamps from datetimes, ISO text, day/month text, YYYYMMDD numbers or Excel serials.
+
+    Dates before :data:`EARLIEST_DATE` or later than now plus :data:`FUTURE_TOLERANCE`
+    count as unreadable, and ``out_of_range`` says how many: a sale cannot happen in the
+    future, and 1900-01-01 or 1970-01-01 are an empty date as a program wrote it. Kept, one
+    such date would move the snapshot date, and with it the recency of every customer.
+    """
+    parsed = _parse_dates(raw)
+    latest = pd.Timestamp.now() + FUTURE_TOLERANCE
+    values = parsed.values
+    outside = (values.notna() & ((values < EARLIEST_DATE) | (values > latest))).to_numpy()
+    return _masked(parsed, raw, outside, out_of_range=True)
+
+
+def _masked(
+    parsed: Parsed, raw: pd.Series, bad: np.ndarray, *, out_of_range: bool = False
+) -> Parsed:
+    """``parsed`` with the values at ``bad`` counted as unreadable (the first one the
+    example, unless there already is one); ``out_of_range`` counts them as such too."""
+    if not bad.any():
+        return parsed
+    first = int(np.flatnonzero(bad)[0])
+    return Parsed(
+        parsed.values.mask(bad),
+        parsed.unreadable + int(bad.sum()),
+        parsed.example if parsed.unreadable else shorten(raw.iloc[first]),
+        parsed.example_position if parsed.unreadable else first,
+        parsed.note,
+        out_of_range=int(bad.sum()) if out_of_range else parsed.out_of_range,
+    )
+
+
+def _parse_dates(raw: pd.Series) -> Parsed:
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
         return Parsed(raw.dt.tz_localize(None).astype("datetime64[ns]"))
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
@@ -242,7 +277,7 @@ def _separator_style(text: pd.Series, decimal_comma_hint: bool) -> str | None:
     with_comma = sample[sample.str.contains(",", regex=False)]
     if with_comma.empty:
         return None
-    if with_comma.str.contains(r",(\d{1,2}|\d{4,})$", regex=True).any() or decimal_comma_hint:
+    if with_comma.str.contains(r",(?:\d{1,2}|\d{4,})$", regex=True).any() or decimal_comma_hint:
         return "decimal comma"
     return "thousands comma"
 
@@ -255,7 +290,7 @@ def _with_unreadable(
     if not count:
         return Parsed(values, note=note)
     position = int(np.flatnonzero(bad)[0])
-    return Parsed(values, count, str(text.iloc[position]), position, note)
+    return Parsed(values, count, shorten(text.iloc[position]), position, note)
 
 
 def _as_text(raw: pd.Series) -> pd.Series:

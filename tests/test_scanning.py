@@ -232,3 +232,22 @@ def test_the_app_views_are_the_same_from_the_engine(lines_path: Path) -> None:
     months = monthly_activity(scanned.cleaned.table)
     assert months[["revenue", "orders", "customers"]].values.tolist() == [[18.0, 1, 1]]
     pd.testing.assert_frame_equal(scanned.preview(3), loaded.preview(3), check_dtype=False)
+
+
+def test_dates_out_of_range_count_as_unreadable_as_in_the_loader(tmp_path: Path) -> None:
+    when = pd.to_datetime(
+        ["2011-01-03", "1970-01-01", "2099-05-01", "2011-01-05", None, "2011-1-9"]
+    )
+    dates = pa.array(when, pa.timestamp("us"))
+    path = _write(LINES.set_column(4, "InvoiceDate", dates), tmp_path / "dates.parquet")
+    scanned = scan_parquet(path)
+    assert scanned.report.unreadable == {"invoice_date": 2}
+    assert "2 value(s) of 'InvoiceDate' lie before 1990 or in the future" in " ".join(
+        scanned.report.notes
+    )
+    loaded = load_transactions(path)
+    assert loaded.report.unreadable == {"invoice_date": 2}
+    mine, theirs = clean_transactions(scanned), clean_transactions(loaded)
+    assert mine.report.to_dict() == theirs.report.to_dict()
+    # 1970 and 2099 and the missing date: three invalid lines
+    assert {s.name: s.rows_removed for s in mine.report.steps}["invalid_values"] == 3
