@@ -102,6 +102,21 @@ def materialise(expr: ibis.Table, backend: BaseBackend) -> ibis.Table:
     return _spark_view(backend, backend._session.sql(backend.compile(expr)), "step")
 
 
+def view(expr: ibis.Table, backend: BaseBackend) -> ibis.Table:
+    """``expr`` under a name of its own, so that queries refer to it rather than repeat it.
+
+    In DuckDB a temporary view: computed where it is read, nothing copied, gone with
+    the connection. Other engines get a temporary table (:func:`materialise`), so that
+    nothing is left in a warehouse.
+    """
+    if backend.name != "duckdb":
+        return materialise(expr, backend)
+    name = ibis.util.gen_name("view")
+    backend._run_pre_execute_hooks(expr)  # registers the in-memory tables it reads
+    backend.raw_sql(f'CREATE TEMPORARY VIEW "{name}" AS {backend.compile(expr)}')
+    return backend.table(name)
+
+
 def _is_spark(backend: BaseBackend | None) -> bool:
     return backend is not None and backend.name == "pyspark"
 

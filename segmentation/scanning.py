@@ -22,7 +22,15 @@ from ibis import _
 from ibis.backends import BaseBackend
 
 from segmentation.columns import detect_columns
-from segmentation.engine import ROW, as_table, connect, connect_spark, engine_table, materialise
+from segmentation.engine import (
+    ROW,
+    as_table,
+    connect,
+    connect_spark,
+    engine_table,
+    materialise,
+    view,
+)
 from segmentation.errors import ColumnError, DataError, FileFormatError
 from segmentation.loading import LoadReport, Transactions
 from segmentation.schema import (
@@ -168,13 +176,13 @@ def table_transactions(
         converted[canonical] = _canonical(source[column], canonical, profile)
     order = [c for c in (ROW, *TRANSACTION_COLUMNS) if c in converted]
     table = source.select(**{c: converted[c] for c in order})
-    notes = ["The engine read the table itself, with no copy of it in Python."]
+    notes = ["The engine reads the table where it lies, with no copy of it in memory."]
     if INVOICE_NO not in table.columns:
         day = table[INVOICE_DATE].strftime("%Y-%m-%d")
         order = table[CUSTOMER_ID].cast("string").concat(" ", day)
         table = table.mutate(**{INVOICE_NO: order})
         notes.append("There is no invoice column: one customer's lines on one date form one order.")
-    table = materialise(table, backend)
+    table = view(table, backend)
     for canonical, count in profile.unreadable.items():
         column = shorten(mapping.mapping[canonical])
         what = (
