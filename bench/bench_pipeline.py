@@ -42,12 +42,12 @@ def measure(path: str, repeat: int) -> dict[str, object]:
     """In this process: time each stage ``repeat`` times; return medians and peak RSS."""
     from segmentation.cleaning import clean_transactions
     from segmentation.features import customer_features
-    from segmentation.loading import load_transactions
+    from segmentation.pipeline import read_transactions
 
     times: dict[str, list[float]] = {"load": [], "clean": [], "features": [], "total": []}
     for _ in range(repeat):
         start = time.perf_counter()
-        loaded = load_transactions(path)
+        loaded = read_transactions(path)
         loaded_at = time.perf_counter()
         cleaned = clean_transactions(loaded)
         cleaned_at = time.perf_counter()

@@ -60,9 +60,9 @@ def customer_table(size: str) -> pd.DataFrame:
         return synthetic_customers(int(size))
     from segmentation.cleaning import clean_transactions
     from segmentation.features import customer_features
-    from segmentation.loading import load_transactions
+    from segmentation.pipeline import read_transactions
 
-    return customer_features(clean_transactions(load_transactions(DATA)))
+    return customer_features(clean_transactions(read_transactions(DATA)))
 
 
 def timed(function: Callable[[], object], repeat: int) -> tuple[float, object]:
