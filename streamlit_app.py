@@ -14,7 +14,9 @@ import ui
 
 st.set_page_config(
     page_title="Customer segmentation",
-    page_icon=":material/groups:",
+    # An emoji favicon is drawn in the page; a Material one is fetched from fonts.gstatic.com
+    # on every visit, which tells a third party about each visitor (and fails offline).
+    page_icon="👥",
     layout="wide",
 )
 

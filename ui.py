@@ -6,10 +6,16 @@ are shown as one ``st.error`` sentence and the last good data (or the demo) is u
 
 from __future__ import annotations
 
+import html
 import io
+import logging
 import os
+import re
+import unicodedata
+import zlib
 from dataclasses import dataclass, fields
 from datetime import date
+from pathlib import PurePosixPath
 
 import altair as alt
 import numpy as np
@@ -35,7 +41,6 @@ from segmentation.preparation import DEFAULT_FEATURES, PreparedFeatures, sample_
 from segmentation.profiles import CLUSTER, SEGMENT
 from segmentation.reading import read_source, read_table
 from segmentation.report import SEGMENT_COLOURS
-from segmentation.schema import TOTAL_PURCHASE
 from segmentation.segment import Segmentation, segment_customers
 from segmentation.stability import Stability, bootstrap_stability, labels_agreement
 
@@ -47,6 +52,9 @@ PREVIEW_ROWS = 50
 #: Session-state keys of widgets whose values must survive a page change.
 PERSISTENT_PREFIXES = ("step_", "explore_", "cluster_", "label_")
 SOURCE_KEY = "source_choice"
+#: Session-state keys of the last data options and clustering options that worked.
+LAST_GOOD_DATA = "last_good_data"
+LAST_GOOD_SEGMENTATION = "last_good_segmentation"
 SNAPSHOT_KEY = "snapshot"
 #: Clustering controls and their defaults (session-state key -> value).
 CLUSTER_DEFAULTS: dict[str, object] = {
@@ -60,6 +68,36 @@ CLUSTER_DEFAULTS: dict[str, object] = {
 }
 #: Rows a linkage tree or a method comparison is built on (a seeded sample above it).
 TREE_ROWS = 2_000
+#: Longest file name shown; longer names keep their start and their extension.
+MAX_NAME_LENGTH = 120
+
+logger = logging.getLogger(__name__)
+
+#: Characters that Streamlit markdown (CommonMark, GFM, LaTeX, colours, icons, emoji) may
+#: read as markup anywhere in a line; each is backslash-escaped to show as itself. First an
+#: emoji or logo code (``:smile:``, both colons); then ``_`` unless between two letters or
+#: digits, ``:`` before a name, ``&`` starting an entity, ``/`` after ``material`` (an icon).
+_MARKDOWN_SPECIAL = re.compile(
+    r":[\w+-]+:"
+    r"|[\\`*\[\]<>~$]"
+    r"|(?<![^\W_])_|_(?![^\W_])"
+    r"|:(?=[\w\[{/+-])"
+    r"|&(?=#?\w+;)"
+    r"|(?<=material)/",
+    re.IGNORECASE,
+)
+#: Block markers at the start of a line: bullets, headings, numbered items (quotes are
+#: escaped everywhere).
+_MARKDOWN_LEADING = re.compile(r"^(?:[-+*](?=\s|$)|#+(?=\s|$)|\d+(?=[.)](?:\s|$)))")
+#: Plain text that Streamlit turns into something else after parsing, where escaping does not
+#: help: links (``http://``, ``www.``, e-mail addresses), its logo (``:streamlit:``) and
+#: arrows and dashes (``->``, ``<-``, ``--``). A zero-width space there keeps the text as
+#: it reads.
+_TEXT_MARKUP = re.compile(
+    r"(?<=:)(?=//|streamlit:)|(?<=\bwww)(?=\.)|(?<=[\w.+-])(?=@[\w-]+\.)"
+    r"|(?<=-)(?=[->])|(?<=<)(?=-)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -95,7 +133,55 @@ def options_key(options: CleaningOptions) -> tuple[tuple[str, object], ...]:
     return tuple((f.name, getattr(options, f.name)) for f in fields(options))
 
 
-@st.cache_data(max_entries=6, show_spinner=False)
+def markdown_text(value: object) -> str:
+    """``value`` as literal text where Streamlit reads markdown (headings, captions, alerts,
+    radio options, spinners): file names, column names, countries, typed segment names.
+
+    Runs of whitespace (tabs and line breaks too) become one space, every character with a
+    markdown meaning is backslash-escaped, a leading list or heading marker is escaped, and
+    text that GFM would turn into a link gets a zero-width space.
+    """
+    text = _one_line(value)
+    text = _TEXT_MARKUP.sub("\u200b", text)
+    text = _MARKDOWN_SPECIAL.sub(_escape_markup, text)
+    return _MARKDOWN_LEADING.sub(
+        lambda m: m[0] + "\\" if m[0][0].isdigit() else "\\" + m[0], text, count=1
+    )
+
+
+def _escape_markup(match: re.Match[str]) -> str:
+    token = match[0]
+    if len(token) > 1:  # an emoji code: escape both colons and what is between them
+        return "\\:" + _MARKDOWN_SPECIAL.sub(_escape_markup, token[1:-1]) + "\\:"
+    return "\\" + token
+
+
+def _one_line(value: object) -> str:
+    """``value`` as text on one line: control characters and whitespace runs become a space."""
+    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in str(value))
+    return " ".join(text.split())
+
+
+def chart_text(value: object) -> str:
+    """``value`` as literal text in a Plotly label, legend or hover (Plotly reads some HTML)."""
+    return html.escape(str(value), quote=False)
+
+
+def safe_name(name: str) -> str:
+    """A file name fit to show: the last part of any path, no control characters, bounded.
+
+    Uploads are read from memory only; the name is never used as a path, this only keeps
+    what is shown short and harmless (``../../x.csv`` is shown as ``x.csv``).
+    """
+    last = PurePosixPath(str(name).replace("\\", "/")).name
+    text = _one_line(last).lstrip(". ") or "upload"
+    if len(text) > MAX_NAME_LENGTH:
+        _, dot, extension = text.rpartition(".")
+        keep = extension if dot and len(extension) <= 10 else ""
+        text = text[: MAX_NAME_LENGTH - len(keep) - 2] + "…" + ("." + keep if keep else "")
+    return text
+
+
 def load_bundle(
     data: bytes,
     name: str,
@@ -104,7 +190,25 @@ def load_bundle(
     options: tuple[tuple[str, object], ...] = (),
     snapshot: str | None = None,
 ) -> Bundle:
-    """Run load, cleaning and customer features on file bytes; cached by content and options."""
+    """Run load, cleaning and customer features on file bytes; cached by content and options.
+
+    Streamlit keys its cache on the arguments as passed (a default left out is not the same
+    key as the default given), so every call goes to the cache in one form: one entry, and
+    one pipeline run, per file and options.
+    """
+    options = options or options_key(CleaningOptions())
+    return _load_bundle(data, name, tuple(columns), sheet, tuple(options), snapshot)
+
+
+@st.cache_data(max_entries=6, show_spinner=False)
+def _load_bundle(
+    data: bytes,
+    name: str,
+    columns: tuple[tuple[str, str], ...],
+    sheet: str | None,
+    options: tuple[tuple[str, object], ...],
+    snapshot: str | None,
+) -> Bundle:
     run = run_features(
         data,
         name=name,
@@ -113,21 +217,19 @@ def load_bundle(
         cleaning=CleaningOptions(**dict(options)),
         snapshot_date=snapshot,
     )
-    raw = run.transactions.data
-    clean = run.cleaned.data
     report = run.cleaned.report
     return Bundle(
         source=name,
         summary=run.summary(),
         load_report=run.transactions.report,
-        preview=raw.head(PREVIEW_ROWS),
-        missing=missing_values(raw),
+        preview=run.preview(PREVIEW_ROWS),
+        missing=missing_values(run.transactions_table()),
         steps=report.steps,
         cleaning_table=report.table(),
         rows_in=report.rows_in,
         revenue_in=report.revenue_out + sum(s.revenue_removed for s in report.steps),
-        line_totals=clean[TOTAL_PURCHASE].rename("total_purchase"),
-        monthly=monthly_activity(clean),
+        line_totals=run.line_totals(),
+        monthly=monthly_activity(run.cleaned.table),
         customers=run.customers,
         snapshot=run.snapshot_date,
     )
@@ -163,12 +265,13 @@ def configured_path() -> str | None:
         return None
 
 
-@st.cache_data(max_entries=2, show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _read_file(path: str) -> tuple[bytes, str]:
+    """The bytes of the configured file, shared (bytes cannot change) rather than copied."""
     return read_source(path)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=1, show_spinner=False)
 def demo_source() -> Source:
     """The embedded demo transactions (read once per server process)."""
     return Source(DEMO_TRANSACTIONS.name, DEMO_TRANSACTIONS.read_bytes(), "demo")
@@ -182,8 +285,9 @@ def configured_source() -> tuple[Source | None, str | None]:
     try:
         data, name = _read_file(path)
         load_bundle(data, name, options=options_key(CleaningOptions()))
-    except DataError as error:
-        return None, f"The configured data file ({DATA_ENV}) cannot be used: {error}"
+    except Exception as error:
+        reason = failure_sentence(error, f"Reading {path}")
+        return None, f"The configured data file ({DATA_ENV}) cannot be used: {reason}"
     return Source(name, data, "configured"), None
 
 
@@ -227,7 +331,7 @@ def sidebar() -> None:
         st.radio(
             "Data source",
             list(sources),
-            format_func=lambda kind: f"{labels[kind]}: {sources[kind].name}",
+            format_func=lambda kind: f"{labels[kind]}: {markdown_text(sources[kind].name)}",
             key=SOURCE_KEY,
         )
         st.date_input(
@@ -277,47 +381,85 @@ def snapshot_text() -> str | None:
     return value.isoformat() if isinstance(value, date) else None
 
 
+def show_error(message: str) -> None:
+    """One error sentence, shown as text (it may quote file names, columns and values)."""
+    st.error(markdown_text(message), icon=":material/error:")
+
+
+def failure_sentence(error: Exception, subject: str) -> str:
+    """The sentence to show for ``error``: the package's own message for bad input, else a
+    short one naming ``subject`` (the traceback goes to the server log, never to the page).
+    """
+    if isinstance(error, DataError):
+        return str(error)
+    logger.error("%s failed", subject, exc_info=error)
+    return f"{subject} failed unexpectedly ({type(error).__name__})."
+
+
+def source_key(source: Source) -> tuple[str, str, int, int]:
+    """A cheap fingerprint of a source: kind, name, size and CRC-32 of the bytes."""
+    return source.kind, source.name, len(source.data), zlib.crc32(source.data)
+
+
 def current_bundle() -> Bundle:
     """The data of the active source with the chosen options; errors are shown, never raised.
 
     When the options do not work (a snapshot before the last purchase, a cleaning that
-    leaves nothing), the error is shown and the source is used with default options.
+    leaves nothing), the error is shown and the session keeps its last good state: the
+    last options that worked on this source, else the defaults (with the columns mapped by
+    hand), else the demo data.
     """
     source = active_source()
+    key = source_key(source)
+    chosen = (
+        column_overrides(source),
+        chosen_sheet(source),
+        options_key(cleaning_options()),
+        snapshot_text(),
+    )
     try:
-        with st.spinner(f"Reading and cleaning {source.name}…"):
-            return load_bundle(
-                source.data,
-                source.name,
-                column_overrides(source),
-                chosen_sheet(source),
-                options_key(cleaning_options()),
-                snapshot_text(),
-            )
-    except DataError as error:
-        st.error(str(error), icon=":material/error:")
-    try:
-        return load_bundle(source.data, source.name, options=options_key(CleaningOptions()))
-    except DataError:
-        demo = demo_source()
-        return load_bundle(demo.data, demo.name, options=options_key(CleaningOptions()))
+        with st.spinner(f"Reading and cleaning {markdown_text(source.name)}…"):
+            bundle = load_bundle(source.data, source.name, *chosen)
+    except Exception as error:
+        message = failure_sentence(error, f"Reading {source.name}")
+    else:
+        st.session_state[LAST_GOOD_DATA] = (key, chosen)
+        return bundle
+    fallbacks = []
+    last_key, last_options = st.session_state.get(LAST_GOOD_DATA, (None, None))
+    if last_key == key and last_options != chosen:
+        fallbacks.append(last_options)
+    fallbacks.append((chosen[0], chosen[1], options_key(CleaningOptions()), None))
+    for options in dict.fromkeys(fallbacks):
+        if options == chosen:
+            continue
+        try:
+            bundle = load_bundle(source.data, source.name, *options)
+        except Exception:  # the next fallback is tried; the first error is the one shown
+            continue
+        show_error(f"{message} The last settings that worked are used.")
+        return bundle
+    show_error(f"{message} The demo data is shown.")
+    demo = demo_source()
+    return load_bundle(demo.data, demo.name, options=options_key(CleaningOptions()))
 
 
 def handle_upload(name: str, data: bytes) -> str | None:
-    """Load an uploaded file and make it the active source.
+    """Load an uploaded file (held in memory, never written) and make it the active source.
 
     Returns ``None`` on success, else the error sentence; the previous source stays active.
     A file whose columns cannot be recognised is kept as ``pending_upload`` so its columns
-    can be mapped by hand.
+    can be mapped by hand. ``name`` is only shown (as :func:`safe_name`), never a path.
     """
+    name = safe_name(name)
     st.session_state.pop("pending_upload", None)
     try:
         load_bundle(data, name, options=options_key(CleaningOptions()))
     except ColumnError as error:
         st.session_state["pending_upload"] = Source(name, data, "upload")
         return str(error)
-    except DataError as error:
-        return str(error)
+    except Exception as error:
+        return failure_sentence(error, f"Reading {name}")
     set_upload(Source(name, data, "upload"))
     return None
 
@@ -379,19 +521,46 @@ def segment(customers: pd.DataFrame, **params: object) -> Segmentation:
     return segment_customers(customers, **params)
 
 
+def customers_key(bundle: Bundle) -> tuple[object, ...]:
+    """A cheap fingerprint of the customer table of ``bundle``."""
+    customers = bundle.customers
+    return (
+        bundle.source,
+        len(customers),
+        float(customers["monetary"].sum()),
+        int(customers["frequency"].sum()),
+        str(bundle.snapshot),
+    )
+
+
 def current_segmentation(bundle: Bundle) -> Segmentation | None:
     """The segmentation of the current customers with the chosen options, or ``None``.
 
-    A failure is shown as one ``st.error`` sentence.
+    A failure is shown as one ``st.error`` sentence; the session keeps its last good state:
+    the segments of the last options that worked on these customers, if any, else ``None``.
     """
+    params = clustering_params()
+    key = customers_key(bundle)
     try:
         with st.spinner("Clustering the customers (a few seconds the first time)…"):
-            result = segment(bundle.customers, **clustering_params())
-    except DataError as error:
-        st.error(str(error), icon=":material/error:")
-        return None
-    st.session_state["segments_ready"] = True
-    return result
+            result = segment(bundle.customers, **params)
+    except Exception as error:
+        message = failure_sentence(error, "The clustering")
+    else:
+        st.session_state[LAST_GOOD_SEGMENTATION] = (key, params)
+        st.session_state["segments_ready"] = True
+        return result
+    last_key, last_params = st.session_state.get(LAST_GOOD_SEGMENTATION, (None, None))
+    if last_key == key and last_params != params:
+        try:
+            result = segment(bundle.customers, **last_params)
+        except Exception:  # shown as the first error below
+            pass
+        else:
+            show_error(f"{message} The segments of the last options that worked are shown.")
+            return result
+    show_error(message)
+    return None
 
 
 def segment_names(segmentation: Segmentation) -> dict[int, str]:

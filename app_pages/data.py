@@ -5,7 +5,6 @@ import streamlit as st
 
 import ui
 from segmentation.cleaning import CleaningOptions
-from segmentation.errors import DataError
 from segmentation.schema import COLUMN_LABELS, TRANSACTION_COLUMNS
 
 NOT_MAPPED = "(not used)"
@@ -24,8 +23,8 @@ def apply_mapping(source: ui.Source, prefix: str) -> None:
             ui.chosen_sheet(source),
             ui.options_key(CleaningOptions()),
         )
-    except DataError as error:
-        st.session_state["mapping_error"] = str(error)
+    except Exception as error:
+        st.session_state["mapping_error"] = ui.failure_sentence(error, f"Reading {source.name}")
         return
     if source.kind == "upload":
         ui.set_upload(source, overrides)
@@ -61,7 +60,7 @@ def mapping_editor(
 st.title("Data")
 _, configured_error = ui.configured_source()
 if configured_error:
-    st.error(configured_error + " The demo data is used instead.", icon=":material/error:")
+    ui.show_error(configured_error + " The demo data is used instead.")
 
 st.file_uploader(
     "Upload transactions (CSV, TSV, Excel, Parquet, or one of them as .gz / .zip)",
@@ -71,16 +70,16 @@ st.file_uploader(
     help="One row per invoice line: invoice, date, customer, quantity and price (or amount).",
 )
 if st.session_state.get("upload_error"):
-    st.error(st.session_state["upload_error"], icon=":material/error:")
+    ui.show_error(st.session_state["upload_error"])
     st.caption("The data loaded before is still in use.")
 
 pending = st.session_state.get("pending_upload")
 if pending is not None:
-    st.subheader(f"Map the columns of {pending.name}")
+    st.subheader(f"Map the columns of {ui.markdown_text(pending.name)}")
     try:
         pending_names = ui.source_columns(pending.data, pending.name)
-    except DataError as error:
-        st.error(str(error), icon=":material/error:")
+    except Exception as error:
+        ui.show_error(ui.failure_sentence(error, f"Reading {pending.name}"))
     else:
         mapping_editor(pending, pending_names, {}, "pending")
 
@@ -89,9 +88,9 @@ bundle = ui.current_bundle()
 report = bundle.load_report
 
 if st.session_state.get("mapping_error"):
-    st.error(st.session_state.pop("mapping_error"), icon=":material/error:")
+    ui.show_error(st.session_state.pop("mapping_error"))
 
-st.subheader(f"{bundle.source}")
+st.subheader(ui.markdown_text(bundle.source))
 facts = {
     "Format": report.format + (f" ({report.compression})" if report.compression else ""),
     "Layout": report.layout,
@@ -134,7 +133,7 @@ table = pd.DataFrame(
 )
 st.dataframe(table, hide_index=True)
 if report.unmapped:
-    st.caption("Not used: " + ", ".join(report.unmapped))
+    st.caption("Not used: " + ", ".join(ui.markdown_text(c) for c in report.unmapped))
 unsure = bool(report.guessed)
 with st.expander("Change the column mapping", expanded=unsure):
     if unsure:

@@ -14,8 +14,10 @@ MEASURES = {
     "revenue": ("Revenue (£)", ",.0f"),
     "avg_monetary": ("Average spend per customer (£)", ",.0f"),
 }
-#: A map style without tiles or background: only the country outlines are drawn, offline too.
-BLANK_MAP = {"version": 8, "sources": {}, "layers": []}
+#: Plotly's built-in map style without tiles: only the country outlines are drawn, offline
+#: too. (A hand-written empty style fails MapLibre's style check when the chart is redrawn,
+#: an uncaught "Map error." in the browser.)
+BLANK_MAP = "white-bg"
 REGIONS = {
     "abroad": "Rest of the world (without the UK)",
     "all": "Every country",
@@ -61,7 +63,7 @@ drawable = placed[placed["iso3"].isin(mapped_codes())]
 if not drawable.empty:
     centre, zoom = map_view(drawable["iso3"])
     figure = px.choropleth_map(
-        drawable,
+        drawable.assign(country=drawable["country"].map(ui.chart_text)),
         geojson=world_geojson(),
         locations="iso3",
         color=measure,
@@ -78,11 +80,15 @@ if not drawable.empty:
     st.plotly_chart(figure, width="stretch")
 too_small = sorted(set(placed["country"]) - set(drawable["country"]))
 if too_small:
-    st.caption("Too small for this map (see the ranking): " + ", ".join(too_small) + ".")
+    st.caption(
+        "Too small for this map (see the ranking): "
+        + ", ".join(ui.markdown_text(c) for c in too_small)
+        + "."
+    )
 if unplaced:
     st.caption(
         "Not on the map (not one country): "
-        + ", ".join(unplaced)
+        + ", ".join(ui.markdown_text(c) for c in unplaced)
         + ". They are counted in the figures and the ranking."
     )
 

@@ -22,7 +22,7 @@ bottom = st.columns([2, 1])
 bottom[0].metric("Period", f"{first} – {last}")
 bottom[1].metric("Countries", ui.count(summary["countries"] or 0))
 st.caption(
-    f"Source: {bundle.source}. Revenue after cleaning; recency counted up to "
+    f"Source: {ui.markdown_text(bundle.source)}. Revenue after cleaning; recency counted up to "
     f"{bundle.snapshot:%Y-%m-%d %H:%M}."
 )
 

@@ -32,7 +32,7 @@ st.caption(
 cards = st.columns(min(3, len(table)))
 for position, row in enumerate(table.itertuples(index=False)):
     with cards[position % len(cards)].container(border=True):
-        st.markdown(f"**{names[row.cluster]}**")
+        st.markdown(f"**{ui.markdown_text(names[row.cluster])}**")
         st.text_input(
             "Name",
             key=f"label_{row.cluster}",
@@ -95,7 +95,7 @@ for cluster, row in radar_values.iterrows():
         go.Scatterpolar(
             r=[*row.to_list(), row.iloc[0]],
             theta=[*axes, axes[0]],
-            name=name,
+            name=ui.chart_text(name),
             line={"color": colours[name], "width": 3},
         )
     )
@@ -129,13 +129,16 @@ if len(points) < len(customers):
     st.caption(f"Maps show a random sample of {len(points):,} of {len(customers):,} customers.")
 
 scatter = px.scatter_3d(
-    points,
+    points.assign(
+        segment=points["segment"].map(ui.chart_text),
+        customer_id=points["customer_id"].map(ui.chart_text),
+    ),
     x="recency",
     y="frequency",
     z="monetary",
     color="segment",
-    color_discrete_map=colours,
-    category_orders={"segment": order},
+    color_discrete_map={ui.chart_text(name): colour for name, colour in colours.items()},
+    category_orders={"segment": [ui.chart_text(name) for name in order]},
     log_y=True,
     log_z=True,
     hover_name="customer_id",

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation.countries import place_countries
-from segmentation.engine import ROW, exact_sum
+from segmentation.engine import ROW, connect, exact_sum, view
 from segmentation.errors import DataError
 from segmentation.schema import (
     COUNTRY,
@@ -194,7 +194,10 @@ def missing_values(frame: pd.DataFrame | ibis.Table) -> pd.DataFrame:
 
 
 def _in_engine(data: pd.DataFrame | ibis.Table) -> ibis.Table:
-    return ibis.memtable(data) if isinstance(data, pd.DataFrame) else data
+    """``data`` as an engine table; a DataFrame gets a connection of its own (Ibis's default
+    one is shared by the whole process: it would keep every frame, and refuse a second
+    thread)."""
+    return view(ibis.memtable(data), connect()) if isinstance(data, pd.DataFrame) else data
 
 
 def country_summary(customers: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:

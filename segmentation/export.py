@@ -6,23 +6,33 @@ from pathlib import Path
 
 import pandas as pd
 
-#: A text cell starting with one of these is read as a formula by spreadsheets (OWASP).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: A text cell starting with one of these is read as a formula by spreadsheets (OWASP), the
+#: full-width forms included (some spreadsheets read ``＝1+1`` as ``=1+1``).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def is_formula(text: str) -> bool:
+    """Whether a spreadsheet may run ``text`` as a formula: a trigger first, spaces aside."""
+    return text.startswith(FORMULA_TRIGGERS) or text.lstrip(" ").startswith(FORMULA_TRIGGERS)
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy in which text cells that a spreadsheet would run as formulas start with ``'``.
 
-    Only text columns are touched: numbers, negative ones included, stay numbers.
+    Only text columns (categorical ones included) are touched, and the column names: numbers,
+    negative ones included, stay numbers.
     """
     safe = frame.copy()
     for column in safe.columns:
         values = safe[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
         if pd.api.types.is_string_dtype(values.dtype) or values.dtype == object:
             text = values.astype("str")
-            risky = text.str.startswith(FORMULA_TRIGGERS).fillna(False) & values.notna()
+            risky = text.map(lambda v: isinstance(v, str) and is_formula(v)).astype(bool)
+            risky &= values.notna()
             safe[column] = values.where(~risky, "'" + text)
-    safe.columns = [f"'{c}" if str(c).startswith(FORMULA_TRIGGERS) else c for c in safe.columns]
+    safe.columns = [f"'{c}" if is_formula(str(c)) else c for c in safe.columns]
     return safe
 
 

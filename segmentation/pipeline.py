@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from segmentation.cleaning import CleaningOptions, CleanResult, clean_transactions
-from segmentation.engine import ROW, text_identifiers
+from segmentation.engine import ROW, text_identifiers, view
 from segmentation.errors import DataError
 from segmentation.features import customer_table
 from segmentation.loading import Transactions, canonical_transactions
@@ -41,7 +41,7 @@ class FeatureRun:
         """The transactions as read, as a table in the engine (without row numbers)."""
         if isinstance(self.transactions, EngineTransactions):
             return self.transactions.table.drop(ROW)
-        return ibis.memtable(self.transactions.data)
+        return view(ibis.memtable(self.transactions.data), self.cleaned.backend)
 
     def preview(self, rows: int) -> pd.DataFrame:
         """The first ``rows`` transactions as read."""

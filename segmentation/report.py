@@ -8,6 +8,7 @@ goes through :func:`html.escape`, so a crafted customer file cannot inject marku
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -32,6 +33,8 @@ SEGMENT_COLOURS: tuple[str, ...] = (
     "#bab0ac",
 )
 _LABELS = {RECENCY: "Recency", FREQUENCY: "Frequency", MONETARY: "Monetary"}
+#: Colours go into style attributes: only ``#rgb`` / ``#rrggbb`` (with alpha) are taken.
+_HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
 max-width:1000px;padding:0 1rem;color:#1f2430;background:#fff}
@@ -92,8 +95,9 @@ def build_report(
     if order:
         table = table.reindex([s for s in order if s in table.index])
     names = list(table.index)
+    given = colours or {}
     colours = {
-        name: (colours or {}).get(name, SEGMENT_COLOURS[i % len(SEGMENT_COLOURS)])
+        name: _colour(given.get(name), SEGMENT_COLOURS[i % len(SEGMENT_COLOURS)])
         for i, name in enumerate(names)
     }
     descriptions = descriptions or {}
@@ -143,6 +147,11 @@ def build_report(
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _colour(value: object, default: str) -> str:
+    """``value`` if it is a hex colour, else ``default`` (colours go into style attributes)."""
+    return value if isinstance(value, str) and _HEX_COLOUR.fullmatch(value) else default
 
 
 def _figure(label: str, value: str) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -77,3 +80,67 @@ TINY_CUSTOMERS = pd.DataFrame(
         ],
     }
 )
+
+
+#: Strings that attack a page (HTML, script, markdown), a spreadsheet (formulas) or a file
+#: system (a path) when they are taken for code instead of text.
+HOSTILE_STRINGS = (
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    '=HYPERLINK("http://x","y")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\tleading tab",
+    "../../etc/passwd",
+    "**bold**",
+    "[link](javascript:alert(1))",
+)
+
+
+def hostile_csv(customers: int = 60, lines: int = 900, seed: int = 6) -> bytes:
+    """A transaction CSV in the UCI layout whose text is hostile everywhere.
+
+    Every hostile string is a customer id, a country, a description, a stock code, part of
+    an invoice number and the name of an extra column; a few lines are cancellations,
+    guest purchases and duplicates, so the cleaning examples quote hostile rows too.
+    """
+    rng = np.random.default_rng(seed)
+    ids = [*HOSTILE_STRINGS, *(f"k{n}" for n in range(customers - len(HOSTILE_STRINGS)))]
+    countries = [*HOSTILE_STRINGS, "United Kingdom", "France", "Germany"]
+    header = [
+        "InvoiceNo",
+        "StockCode",
+        "Description",
+        "Quantity",
+        "InvoiceDate",
+        "UnitPrice",
+        "CustomerID",
+        "Country",
+        *HOSTILE_STRINGS,
+    ]
+    rows = []
+    for n in range(lines):
+        text = HOSTILE_STRINGS[n % len(HOSTILE_STRINGS)]
+        customer = int(rng.integers(0, customers))
+        invoice = f"{text}{n}" if n % 25 else f"C{text}{n}"
+        quantity = int(rng.integers(1, 12)) * (1 if n % 25 else -1)
+        day = pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(rng.integers(0, 360)))
+        rows.append(
+            [
+                invoice,
+                text,
+                HOSTILE_STRINGS[(n // 3) % len(HOSTILE_STRINGS)],
+                quantity,
+                f"{day:%Y-%m-%d} 1{n % 10}:00",
+                round(float(rng.uniform(0.5, 40)), 2),
+                "" if n % 40 == 7 else ids[customer],
+                countries[customer % len(countries)],
+                *HOSTILE_STRINGS,
+            ]
+        )
+        if n % 50 == 3:
+            rows.append(list(rows[-1]))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    return out.getvalue().encode("utf-8")

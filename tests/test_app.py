@@ -283,13 +283,13 @@ def test_profiles_rename_is_kept_across_pages() -> None:
     at = open_app("app_pages/profiles.py")
     at.text_input(key="label_0").set_value("Best <b>friends</b>").run()
     assert not at.exception
-    assert any(m.value == "**Best <b>friends</b>**" for m in at.markdown)
+    assert any(m.value == r"**Best \<b\>friends\</b\>**" for m in at.markdown)
     at.switch_page("app_pages/demographics.py").run()
     assert any(s.value == "Segment mix per country" for s in at.subheader)
     at.switch_page("app_pages/profiles.py").run()
     assert at.text_input(key="label_0").value == "Best <b>friends</b>"
     at.text_input(key="label_1").set_value("Best <b>friends</b>").run()
-    assert any(m.value == "**Best <b>friends</b> (1)**" for m in at.markdown)
+    assert any(m.value == r"**Best \<b\>friends\</b\> (1)**" for m in at.markdown)
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Customers with segments (CSV)", "Segment report (HTML)"]
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import io
+from pathlib import Path
 
-from segmentation.export import neutralise_formulas, to_safe_csv
+import pandas as pd
+import pytest
+from conftest import hostile_csv
+
+from segmentation.cli import main
+from segmentation.export import is_formula, neutralise_formulas, to_safe_csv
 
 
 def test_formula_triggers_are_neutralised_in_text_only():
@@ -33,3 +39,51 @@ def test_formula_triggers_are_neutralised_in_text_only():
 def test_headers_are_neutralised_too():
     text = to_safe_csv(pd.DataFrame({"=cmd": ["a"]}))
     assert text.splitlines()[0] == "'=cmd"
+
+
+def test_spaces_before_a_trigger_and_full_width_triggers_are_neutralised():
+    frame = pd.DataFrame({"name": ["  =1+1", " @A1", "＝1+1", "＋1", "a = b", " plain", "\nx"]})
+    assert neutralise_formulas(frame)["name"].tolist() == [
+        "'  =1+1",
+        "' @A1",
+        "'＝1+1",
+        "'＋1",
+        "a = b",
+        " plain",
+        "'\nx",
+    ]
+
+
+def test_categorical_and_string_columns_are_neutralised():
+    frame = pd.DataFrame(
+        {
+            "segment": pd.Categorical(["=1+1", "Champions", "=1+1"]),
+            "name": pd.array(["@SUM(A1)", None, "ok"], dtype="string"),
+            "count": [-1, 2, 3],
+        }
+    )
+    safe = neutralise_formulas(frame)
+    assert safe["segment"].tolist() == ["'=1+1", "Champions", "'=1+1"]
+    assert safe["name"].iloc[0] == "'@SUM(A1)" and pd.isna(safe["name"].iloc[1])
+    assert safe["count"].tolist() == [-1, 2, 3]
+    assert frame["segment"].tolist() == ["=1+1", "Champions", "=1+1"]
+
+
+@pytest.mark.parametrize("command", ["features", "segment"])
+def test_the_command_line_writes_hostile_data_neutralised(tmp_path: Path, command: str):
+    source = tmp_path / "hostile.csv"
+    source.write_bytes(hostile_csv())
+    out = tmp_path / "out"
+    assert main([command, str(source), "--output-dir", str(out)]) == 0
+    text = (out / "customers.csv").read_text(encoding="utf-8")
+    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    cells = table.stack()
+    assert not cells.map(is_formula).any(), cells[cells.map(is_formula)].tolist()
+    for hostile in ('=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)"):
+        assert "'" + hostile in set(table["customer_id"])
+        assert "'" + hostile in set(table["country"])
+    assert "<img src=x onerror=alert(1)>" in set(table["customer_id"])
+    assert not (tmp_path / "etc").exists() and sorted(p.name for p in out.iterdir()) == [
+        "customers.csv",
+        "summary.json",
+    ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import HOSTILE_STRINGS
 
 from segmentation.report import ReportError, build_report, segment_table
 
@@ -71,3 +74,48 @@ def test_report_needs_segments(customers: pd.DataFrame) -> None:
         build_report(customers.drop(columns="segment"))
     with pytest.raises(ReportError, match="no customers"):
         build_report(customers.head(0))
+
+
+class _Page(HTMLParser):
+    """The elements (tag and attribute names) and the text of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, list[str]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, [name for name, _ in attrs]))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_hostile_text_everywhere_is_escaped_and_reads_as_itself(customers: pd.DataFrame) -> None:
+    names = [h.strip() for h in HOSTILE_STRINGS[:3]]
+    hostile = customers.assign(segment=np.repeat(names, 30))
+    text = build_report(
+        hostile,
+        order=names,
+        descriptions={n: HOSTILE_STRINGS[8] for n in names},
+        actions={n: HOSTILE_STRINGS[9] for n in names},
+        colours={names[0]: "red;}</style><script>alert(1)</script>", names[1]: "#123abc"},
+        source=HOSTILE_STRINGS[0] + ".csv",
+        method=HOSTILE_STRINGS[1],
+    )
+    for raw in HOSTILE_STRINGS[:2]:
+        assert raw not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)" in text
+    page = _Page()
+    page.feed(text)
+    tags = {tag for tag, _ in page.elements}
+    assert tags.isdisjoint({"script", "img", "a", "iframe", "object", "link"})
+    attributes = {a for _, names_ in page.elements for a in names_}
+    assert not [a for a in attributes if a.startswith("on") or a in ("href", "src")]
+    assert "--c:#123abc" in text and "--c:red" not in text
+    shown = "".join(page.text)
+    for raw in (*names, HOSTILE_STRINGS[8], HOSTILE_STRINGS[9]):
+        assert raw in shown
+    assert f"Source: {HOSTILE_STRINGS[0]}.csv · Method: {HOSTILE_STRINGS[1]}" in shown
