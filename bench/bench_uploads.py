@@ -1,6 +1,7 @@
 """Server memory while one session uploads five different files of a few MB in a row.
 
-Run from the repository root: ``python -m bench.bench_uploads [--files 5] [--customers 1500]``.
+Run from the repository root: ``python -m bench.bench_uploads [--files 5] [--customers 1500]``,
+or ``python -m bench.bench_uploads FILE ...`` to upload given files and open every page.
 The script starts the app on ``--port``, writes ``--files`` different transaction files
 (the demo generator with other seeds: about 4 MB and 54,000 lines each at 1,500
 customers), uploads them one after the other through the real uploader in one browser
@@ -21,6 +22,7 @@ from pathlib import Path
 from bench.soak_app import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    MENU,
     UPLOADER,
     Problems,
     go,
@@ -48,11 +50,19 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=5)
     parser.add_argument("--customers", type=int, default=1500)
     parser.add_argument("--port", type=int, default=8615)
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="upload these files instead (e.g. a 10x Parquet file from bench.scale_data); "
+        "every page is then opened after each upload, with the server's RSS after each",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as folder:
-        paths = write_files(Path(folder), args.files, args.customers)
+        paths = args.paths or write_files(Path(folder), args.files, args.customers)
+        pages = list(MENU) if args.paths else ["Overview", "Profiles"]
         log = Path(folder) / "server.log"
         with running_app(args.port, log) as (url, pid), sync_playwright() as playwright:
             print(f"server RSS after start: {rss_mb(pid):,.0f} MB")
@@ -67,8 +77,12 @@ def main() -> None:
                 page.locator(UPLOADER).set_input_files(str(path))
                 page.get_by_text(f"Uploaded file: {path.name}").wait_for(timeout=180_000)
                 settle(page)
-                go(page, "Overview")
-                go(page, "Profiles")
+                print(f"  read and cleaned: server RSS {rss_mb(pid):,.0f} MB", flush=True)
+                for entry in pages:
+                    go(page, entry)
+                    if args.paths:
+                        problems.check_page(page, f"{path.name}, {entry}")
+                        print(f"  {entry}: server RSS {rss_mb(pid):,.0f} MB", flush=True)
                 seconds = time.perf_counter() - start
                 go(page, "Data")
                 problems.check_page(page, path.name)
