@@ -407,7 +407,8 @@ def _is_cancellation(table: ibis.Table) -> ibis.Value:
 def _non_product(table: ibis.Table, codes: tuple[str, ...]) -> ibis.Value | None:
     if STOCK_CODE not in table.columns or not codes:
         return None
-    code = table[STOCK_CODE].strip().upper()
+    code = table[STOCK_CODE]
+    code = (code if code.type().is_string() else code.cast("string")).strip().upper()
     exact = [c.strip().upper() for c in codes if not c.endswith("*")]
     prefixes = [c[:-1].strip().upper() for c in codes if c.endswith("*")]
     condition = code.isin(exact) if exact else ibis.literal(False)

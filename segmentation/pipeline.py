@@ -27,6 +27,10 @@ from segmentation.scanning import (
 )
 from segmentation.schema import COUNTRY, INVOICE_DATE, TOTAL_PURCHASE
 
+#: Engines that read Parquet files and Arrow tables themselves; other engines get the
+#: transactions parsed in memory.
+SCANNING_ENGINES = ("duckdb", "pyspark")
+
 
 @dataclass(frozen=True)
 class FeatureRun:
@@ -131,23 +135,21 @@ def read_transactions(
     """
     if (source is None) == (table is None):
         raise DataError("Give either a file or a table of the engine, not both or neither.")
+    backend = connect_engine(engine)
     if table is not None:
-        return warehouse_transactions(connect_engine(engine), table, columns=columns)
-    if is_parquet_path(source):
+        return warehouse_transactions(backend, table, columns=columns)
+    scans = backend.name in SCANNING_ENGINES
+    if scans and is_parquet_path(source):
         try:
-            return scan_parquet(source, columns=columns, backend=connect_engine(engine))
+            return scan_parquet(source, columns=columns, backend=backend)
         except NeedsParsing:
             pass
     data, display = read_source(source, name)
     raw = read_table(data, display, sheet=sheet)
-    if isinstance(raw.frame, pa.Table):  # Parquet: Arrow columns the engine reads in place
+    if scans and isinstance(raw.frame, pa.Table):  # Parquet: Arrow columns read in place
         try:
-            return arrow_transactions(
-                raw.frame, name=raw.name, columns=columns, backend=connect_engine(engine)
-            )
+            return arrow_transactions(raw.frame, name=raw.name, columns=columns, backend=backend)
         except NeedsParsing:
             pass
     loaded = canonical_transactions(raw, columns)
-    if engine == "duckdb":
-        return loaded
-    return engine_transactions(loaded, connect_engine(engine))
+    return loaded if engine == "duckdb" else engine_transactions(loaded, backend)

@@ -18,6 +18,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 from ibis import _
 from ibis.backends import BaseBackend
 
@@ -124,17 +125,20 @@ def scan_parquet(
     path = Path(path)
     backend = backend or connect()
     try:
-        if backend.name == "duckdb":
-            source = backend.read_parquet(path, file_row_number=True).rename(
-                {ROW: "file_row_number"}
-            )
+        names = pq.read_schema(path).names
+        own_numbers = backend.name == "duckdb" and "file_row_number" not in names
+        if own_numbers:
+            source = backend.read_parquet(path, file_row_number=True)
+            source = source.rename({ROW: "file_row_number"})
         else:
-            source = _numbered(backend.read_parquet(str(path)))
+            source = backend.read_parquet(str(path))
     except Exception:  # each engine raises its own errors
         raise FileFormatError(
             f"{path.name} is not a readable Parquet file (it may be truncated); export it again."
         ) from None
-    return table_transactions(source, backend, name=path.name, columns=columns, format="Parquet")
+    return table_transactions(
+        source, backend, name=path.name, columns=columns, format="Parquet", numbered=own_numbers
+    )
 
 
 def arrow_transactions(
@@ -146,9 +150,13 @@ def arrow_transactions(
 ) -> EngineTransactions:
     """Canonical transactions over an Arrow table (an uploaded Parquet file), not copied."""
     rows = pa.array(range(table.num_rows), type=pa.int64())
+    if ROW in table.column_names:
+        table = table.drop_columns([ROW])
     backend = backend or connect()
     source = engine_table(table.add_column(0, ROW, rows), backend)
-    return table_transactions(source, backend, name=name, columns=columns, format="Parquet")
+    return table_transactions(
+        source, backend, name=name, columns=columns, format="Parquet", numbered=True
+    )
 
 
 def table_transactions(
@@ -158,19 +166,22 @@ def table_transactions(
     name: str,
     columns: Mapping[str, str] | None = None,
     format: str = "table",
+    numbered: bool = False,
 ) -> EngineTransactions:
     """Canonical transactions over any engine table (a warehouse table, a scanned file).
 
-    A ``_row`` column numbers the rows; without one, rows are numbered in the
-    order the engine returns them.
+    With ``numbered``, the table's ``_row`` column numbers its rows; otherwise rows are
+    numbered in the order the engine returns them (a column of that name is dropped).
     """
-    if ROW not in source.columns:
-        source = _numbered(source)
+    if not numbered:
+        source = _numbered(source.drop(ROW) if ROW in source.columns else source)
     names = [c for c in source.columns if c != ROW]
     mapping = detect_columns(names, columns, source=name)
     for canonical, column in mapping.mapping.items():
         _check_type(source[column], canonical, column, name)
     profile = _profile(source, mapping.mapping, backend)
+    if not profile.rows:
+        raise FileFormatError(f"{name} has a header but no data rows; export the data again.")
     converted = {ROW: source[ROW]}
     for canonical, column in mapping.mapping.items():
         converted[canonical] = _canonical(source[column], canonical, profile)
@@ -237,7 +248,8 @@ def _canonical(value: ibis.Value, canonical: str, profile: _Profile) -> ibis.Val
         return ibis.cases((missing, ibis.null("float64")), else_=number)
     kind = value.type()
     if canonical in _IDENTIFIERS and kind.is_integer():
-        return value.cast("int64")
+        wide = isinstance(kind, dt.UInt64)  # may exceed int64
+        return value.cast("string" if wide else "int64")
     if canonical in _IDENTIFIERS and kind.is_floating():
         # whole numbers stay numbers in the engine (cheaper to group); text_identifiers
         # writes them as text; a column holding fractions is text throughout
@@ -290,7 +302,9 @@ def _profile(source: ibis.Table, mapping: Mapping[str, str], backend: BaseBacken
         elif canonical == INVOICE_DATE:
             found, group = _out_of_range(value.cast(dt.Timestamp())), "unreadable"
         elif canonical in _IDENTIFIERS and kind.is_floating():
-            found, group = (value.floor() != value) & ~value.isnan(), "fractional"
+            # a fraction, an infinity or a number too large to be a whole int64 id
+            odd = value.isinf() | (value.abs() >= 2**53) | (value % 1 != 0)
+            found, group = ~value.isnan() & odd, "fractional"
         elif kind.is_integer():
             continue
         elif canonical in (*_IDENTIFIERS, COUNTRY):
@@ -305,7 +319,7 @@ def _profile(source: ibis.Table, mapping: Mapping[str, str], backend: BaseBacken
             continue
         figures[f"{group} {canonical}"] = _count(found)
         kinds[group].append(canonical)
-    counts = backend.to_pandas(source.aggregate(**figures)).iloc[0]
+    counts = backend.to_pandas(source.aggregate(**figures)).fillna(0).iloc[0]
 
     def found(group: str) -> dict[str, int]:
         named = {c: int(counts[f"{group} {c}"]) for c in kinds[group]}

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from segmentation.cleaning import clean_transactions
+from segmentation.cleaning import CleaningOptions, clean_transactions
 from segmentation.cli import main
 from segmentation.errors import DataError, FileFormatError
 from segmentation.exploration import missing_values, monthly_activity
@@ -251,3 +251,51 @@ def test_dates_out_of_range_count_as_unreadable_as_in_the_loader(tmp_path: Path)
     assert mine.report.to_dict() == theirs.report.to_dict()
     # 1970 and 2099 and the missing date: three invalid lines
     assert {s.name: s.rows_removed for s in mine.report.steps}["invalid_values"] == 3
+
+
+def test_odd_float_ids_are_text_or_missing(tmp_path: Path) -> None:
+    ids = pa.array([np.nan, 17850.0, np.inf, 1e20, 12346.0, 12346.0], pa.float64())
+    path = _write(LINES.set_column(6, "CustomerID", ids), tmp_path / "odd_ids.parquet")
+    scanned = scan_parquet(path)
+    frame = scanned.backend.to_pandas(scanned.table.order_by("_row"))
+    # one id too large for a whole number makes the column text, as the loader has it
+    assert pd.isna(frame["customer_id"][0])
+    assert frame["customer_id"][1] == "17850.0"
+    cleaned = clean_transactions(scanned)
+    assert {s.name: s.rows_removed for s in cleaned.report.steps}["missing_customer_id"] == 1
+
+
+def test_integer_stock_codes_and_every_step(tmp_path: Path) -> None:
+    codes = pa.array([85123, 22633, 85123, 22633, 22633, 1], pa.int64())
+    path = _write(LINES.set_column(1, "StockCode", codes), tmp_path / "int_codes.parquet")
+    every = CleaningOptions(net_cancellations=True, non_product=True)
+    scanned = clean_transactions(scan_parquet(path), every)
+    loaded = clean_transactions(load_transactions(path), every)
+    assert scanned.report.to_dict() == loaded.report.to_dict()
+    # by hand: the cancellation of 2 x 22633 nets the purchase of line 2
+    assert {s.name: s.rows_removed for s in scanned.report.steps}["cancellations"] == 2
+
+
+def test_an_empty_file_gets_one_sentence(tmp_path: Path) -> None:
+    path = _write(LINES.slice(0, 0), tmp_path / "empty.parquet")
+    with pytest.raises(FileFormatError, match=r"empty\.parquet has a header but no data rows"):
+        run_features(path)
+
+
+def test_columns_named_like_row_numbers_are_data(tmp_path: Path) -> None:
+    numbered = LINES.append_column("file_row_number", pa.array([9, 9, 9, 9, 9, 9]))
+    path = _write(numbered.append_column("_row", pa.array(["a"] * 6)), tmp_path / "rows.parquet")
+    from_path = run_features(path)
+    from_bytes = run_features(path.read_bytes(), name="rows.parquet")
+    loaded = run_features(load_transactions(path))
+    assert from_path.cleaned.report.to_dict() == loaded.cleaned.report.to_dict()
+    assert from_bytes.cleaned.report.to_dict() == loaded.cleaned.report.to_dict()
+    assert from_path.cleaned.report.rows_out == 2
+
+
+def test_an_engine_without_parquet_reading_gets_the_file_from_memory(
+    lines_path: Path, tmp_path: Path
+) -> None:
+    elsewhere = run_features(lines_path, engine=f"sqlite://{tmp_path / 'shop.db'}")
+    assert elsewhere.cleaned.backend.name == "sqlite"
+    pd.testing.assert_frame_equal(elsewhere.customers, run_features(lines_path).customers)
