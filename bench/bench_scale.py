@@ -20,8 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
+
+from bench.bench_segmentation import timed
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Exact silhouettes take time in the square of the customers: above this many customers
@@ -31,16 +32,6 @@ FULL_SILHOUETTE_LIMIT = 50_000
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def timed(function: Callable[[], object], repeat: int) -> tuple[float, object]:
-    """Median wall time of ``repeat`` calls and the last call's result."""
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def measure_engine(path: str, repeat: int) -> dict[str, object]:
