@@ -59,7 +59,7 @@ MAX_SHEET_CELLS = 20_000_000
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _GZIP_MAGIC = b"\x1f\x8b"
-_PARQUET_MAGIC = b"PAR1"
+PARQUET_MAGIC = b"PAR1"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\r?\n)+")
 #: Excel's first line naming the delimiter, as in ``sep=;``.
@@ -86,6 +86,18 @@ class RawTable:
     row_word: str = "row"
     #: Number of the first data row in messages (2 for files with a header line).
     first_row_number: int = 2
+
+
+def unreadable_parquet(name: str) -> FileFormatError:
+    """The error for a Parquet file that cannot be read."""
+    return FileFormatError(
+        f"{name} is not a readable Parquet file (it may be truncated); export it again."
+    )
+
+
+def no_data_rows(name: str) -> FileFormatError:
+    """The error for a table with a header and no rows."""
+    return FileFormatError(f"{name} has a header but no data rows; export the data again.")
 
 
 def read_source(source: Source, name: str | None = None) -> tuple[bytes, str]:
@@ -164,7 +176,7 @@ def _read_layer(
             return _read_archive(archive, name, sheet, max_bytes, depth, outer)
     if data.startswith(_OLE_MAGIC):
         return _read_workbook(data, name, sheet)
-    if data.startswith(_PARQUET_MAGIC) or name.lower().endswith(".parquet"):
+    if data.startswith(PARQUET_MAGIC) or name.lower().endswith(".parquet"):
         return _read_parquet(data, name)
     return _read_text(data, name)
 
@@ -259,13 +271,11 @@ def _read_parquet(data: bytes, name: str) -> RawTable:
         # ParquetFile rather than read_table: it keeps columns that share a name.
         table = pq.ParquetFile(pa.BufferReader(data)).read()
     except (pa.ArrowException, OSError, ValueError):
-        raise FileFormatError(
-            f"{name} is not a readable Parquet file (it may be truncated); export it again."
-        ) from None
+        raise unreadable_parquet(name) from None
     if table.num_columns == 0:
         raise FileFormatError(f"{name} has no columns; export the table again.")
     if table.num_rows == 0:
-        raise FileFormatError(f"{name} has a header but no data rows; export the data again.")
+        raise no_data_rows(name)
     notes: list[str] = []
     header = _header_names([str(n) for n in table.column_names], notes)
     if header != table.column_names:
@@ -513,7 +523,7 @@ def _read_workbook(data: bytes, name: str, sheet: str | int | None) -> RawTable:
         pd.concat(list(frames.values()), ignore_index=True) if len(read) > 1 else frames[read[0]]
     )
     if frame.empty:
-        raise FileFormatError(f"{name} has a header but no data rows; export the data again.")
+        raise no_data_rows(name)
     if len(read) > 1:
         notes.insert(
             0, f"Sheets {', '.join(repr(s) for s in read)} have the same columns and were stacked."
@@ -657,7 +667,7 @@ def _read_text(data: bytes, name: str) -> RawTable:
             f"fields than the header (e.g. {skipped[0][:60]!r}); check the delimiter and quotes."
         )
     if table.num_rows == 0:
-        raise FileFormatError(f"{name} has a header but no data rows; export the data again.")
+        raise no_data_rows(name)
     if encoding in ("Windows-1252", "ISO-8859-1"):
         notes.append(f"The file is not UTF-8; it was read as {encoding}.")
     if skipped:

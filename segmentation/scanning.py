@@ -16,7 +16,6 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.datatypes as dt
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from ibis import _
@@ -32,8 +31,9 @@ from segmentation.engine import (
     materialise,
     view,
 )
-from segmentation.errors import ColumnError, DataError, FileFormatError
+from segmentation.errors import ColumnError, DataError
 from segmentation.loading import LoadReport, Transactions
+from segmentation.reading import PARQUET_MAGIC, no_data_rows, unreadable_parquet
 from segmentation.schema import (
     COLUMN_LABELS,
     COUNTRY,
@@ -44,7 +44,7 @@ from segmentation.schema import (
     STOCK_CODE,
     TRANSACTION_COLUMNS,
 )
-from segmentation.values import EARLIEST_DATE, FUTURE_TOLERANCE, MAX_NUMBER, shorten
+from segmentation.values import EARLIEST_DATE, MAX_NUMBER, date_bounds, shorten
 
 _IDENTIFIERS = (CUSTOMER_ID, INVOICE_NO, STOCK_CODE)
 #: An id written as a whole number with a decimal point and zeros, such as ``17850.0``.
@@ -107,7 +107,7 @@ def is_parquet_path(source: object) -> bool:
     path = Path(source)
     try:
         with path.open("rb") as handle:
-            return handle.read(4) == b"PAR1"
+            return handle.read(len(PARQUET_MAGIC)) == PARQUET_MAGIC
     except OSError:
         return False
 
@@ -133,9 +133,7 @@ def scan_parquet(
         else:
             source = backend.read_parquet(str(path))
     except Exception:  # each engine raises its own errors
-        raise FileFormatError(
-            f"{path.name} is not a readable Parquet file (it may be truncated); export it again."
-        ) from None
+        raise unreadable_parquet(path.name) from None
     return table_transactions(
         source, backend, name=path.name, columns=columns, format="Parquet", numbered=own_numbers
     )
@@ -181,7 +179,7 @@ def table_transactions(
         _check_type(source[column], canonical, column, name)
     profile = _profile(source, mapping.mapping, backend)
     if not profile.rows:
-        raise FileFormatError(f"{name} has a header but no data rows; export the data again.")
+        raise no_data_rows(name)
     converted = {ROW: source[ROW]}
     for canonical, column in mapping.mapping.items():
         converted[canonical] = _canonical(source[column], canonical, profile)
@@ -265,8 +263,8 @@ def _canonical(value: ibis.Value, canonical: str, profile: _Profile) -> ibis.Val
 
 def _out_of_range(when: ibis.Value) -> ibis.Value:
     """Before :data:`~segmentation.values.EARLIEST_DATE` or in the future, as the loader has it."""
-    latest = pd.Timestamp.now().floor("s") + FUTURE_TOLERANCE
-    return (when < EARLIEST_DATE.to_pydatetime()) | (when > latest.to_pydatetime())
+    earliest, latest = date_bounds()
+    return (when < earliest.to_pydatetime()) | (when > latest.floor("s").to_pydatetime())
 
 
 def _unreadable(number: ibis.Value) -> ibis.Value:

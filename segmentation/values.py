@@ -120,6 +120,11 @@ def _cast_numbers(text: pd.Series) -> pd.Series | None:
     return pd.Series(values.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
 
 
+def date_bounds() -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The earliest and latest transaction dates accepted now."""
+    return EARLIEST_DATE, pd.Timestamp.now() + FUTURE_TOLERANCE
+
+
 def parse_dates(raw: pd.Series) -> Parsed:
     """Timestamps from datetimes, ISO text, day/month text, YYYYMMDD numbers or Excel serials.
 
@@ -129,9 +134,9 @@ def parse_dates(raw: pd.Series) -> Parsed:
     such date would move the snapshot date, and with it the recency of every customer.
     """
     parsed = _parse_dates(raw)
-    latest = pd.Timestamp.now() + FUTURE_TOLERANCE
+    earliest, latest = date_bounds()
     values = parsed.values
-    outside = (values.notna() & ((values < EARLIEST_DATE) | (values > latest))).to_numpy()
+    outside = (values.notna() & ((values < earliest) | (values > latest))).to_numpy()
     return _masked(parsed, raw, outside, out_of_range=True)
 
 
