@@ -7,10 +7,13 @@ The work runs in the engine (:mod:`segmentation.engine`); the input is never mut
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import ibis
+import ibis.expr.operations as ops
 import pandas as pd
 import pyarrow as pa
 from ibis import _
@@ -21,12 +24,12 @@ from segmentation.engine import (
     as_table,
     connect,
     engine_table,
-    exact_sum,
     materialise,
     text_identifiers,
 )
 from segmentation.errors import CleaningError
 from segmentation.loading import Transactions
+from segmentation.orders import LINES, order_totals
 from segmentation.scanning import EngineTransactions
 from segmentation.schema import (
     AMOUNT,
@@ -57,6 +60,8 @@ NON_PRODUCT_CODES: tuple[str, ...] = (
     "GIFT_*",
 )
 EXAMPLES_PER_STEP = 5
+#: Rows searched first for each step's examples (all rows if some step has too few there).
+EXAMPLE_ROWS = 100_000
 #: Step number under which the counts hold the rows that no step removes.
 KEPT = -1
 
@@ -216,6 +221,8 @@ class CleanResult:
     table: ibis.Table
     backend: BaseBackend
     report: CleaningReport
+    #: The clean lines' order totals (:func:`~segmentation.orders.order_totals`), in the engine.
+    orders: ibis.Table | None = None
     #: The input frame's date types, which ``data`` keeps (engines differ in time units).
     date_types: dict[str, object] = field(default_factory=dict)
 
@@ -253,8 +260,11 @@ def clean_transactions(
     reasons = _reason_cases(table, options, duplicates, originals)
     reason = ibis.cases(*reasons, else_=ibis.null("int8")) if reasons else ibis.null("int8")
     marked = table.mutate(_reason=reason)
-    counts = _counts(marked, backend)
-    examples = _examples(marked.filter(_._reason.notnull()), source)
+    # the rows and revenue of each step and the clean lines' order totals, in one pass
+    groups = order_totals(table.mutate(_reason=reason.fill_null(KEPT)), "_reason")
+    groups = materialise(groups, backend)
+    counts = _counts(groups, backend)
+    examples = _examples(marked, counts, source)
     removed = counts.drop(index=KEPT, errors="ignore")
     steps = _step_results(options, removed, examples, skipped, source.skipped_examples, matched)
     rows_removed = sum(step.rows_removed for step in steps)
@@ -269,7 +279,8 @@ def clean_transactions(
     kept = table.filter(*[~condition for condition, _step in reasons]) if reasons else table
     frame = source.frame
     dates = {} if frame is None else frame.select_dtypes("datetime").dtypes.to_dict()
-    return CleanResult(table=kept, backend=backend, report=report, date_types=dates)
+    orders = groups.filter(groups["_reason"] == KEPT).drop("_reason")
+    return CleanResult(kept, backend, report, orders=orders, date_types=dates)
 
 
 @dataclass(frozen=True)
@@ -360,27 +371,33 @@ def _invalid(table: ibis.Table) -> ibis.Value:
 def _later_duplicates(table: ibis.Table, backend: BaseBackend) -> ibis.Table:
     """The row numbers of rows equal in every column to an earlier row, in the engine.
 
-    Only rows sharing invoice and product with another row can be duplicates, so
-    those keys are found first and the exact comparison runs on their rows alone.
+    Only rows sharing invoice and product with another row can be duplicates, so those
+    keys repeated in the table are found first and the exact comparison runs on their
+    rows alone.
     """
     columns = [c for c in table.columns if c not in (ROW, TOTAL_PURCHASE)]
     candidates = table
-    key = [c for c in (INVOICE_NO, STOCK_CODE) if c in table.columns]
-    if key:
-        keys = {f"_{c}": _key(table[c]) for c in key}
-        names = list(keys)
-        repeated = table.select(**keys).group_by(names).agg(_n=_.count()).filter(_._n > 1)
+    keys = _duplicate_keys(table, backend)
+    if keys:
+        keyed = table.mutate(**keys)
+        repeated = keyed.group_by(list(keys)).agg(_n=_.count()).filter(_._n > 1)
         repeated = materialise(repeated.drop("_n"), backend)
-        candidates = table.mutate(**keys).semi_join(repeated, names).drop(*names)
+        candidates = keyed.semi_join(repeated, list(keys)).drop(*keys)
     rank = ibis.row_number().over(group_by=columns, order_by=candidates[ROW])
     later = candidates.mutate(_rank=rank).filter(_._rank > 0).select(ROW)
     return materialise(later, backend)
 
 
-def _key(value: ibis.Value) -> ibis.Value:
-    """``value`` with missing values as a value of its type, for joins on it (the exact
-    comparison that follows tells a missing value from a real one)."""
-    return value.fill_null("" if value.type().is_string() else -1)
+def _duplicate_keys(table: ibis.Table, backend: BaseBackend) -> dict[str, ibis.Value]:
+    """Invoice and product as one hash where the engine has one (cheaper to group; a
+    collision only adds candidates), else as they are with missing values filled (the
+    exact comparison that follows tells a missing value from a real one)."""
+    values = [table[c] for c in (INVOICE_NO, STOCK_CODE) if c in table.columns]
+    if values and backend.has_operation(ops.Hash):
+        return {"_key": functools.reduce(operator.xor, [v.hash() for v in values])}
+    return {
+        f"_key{i}": v.fill_null("" if v.type().is_string() else -1) for i, v in enumerate(values)
+    }
 
 
 def _cancelled(table: ibis.Table, originals: ibis.Table | None) -> ibis.Value:
@@ -473,22 +490,37 @@ def _match(cancels: pd.DataFrame, purchases: pd.DataFrame, key: list[str]) -> li
     return matched
 
 
-def _counts(marked: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
-    """Rows and revenue per step number (:data:`KEPT` for the rows no step removes)."""
-    counts = marked.group_by(_reason=marked["_reason"].fill_null(KEPT)).agg(
-        rows=_.count(), revenue=exact_sum(_[TOTAL_PURCHASE]).fill_null(0)
+def _counts(groups: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
+    """Rows and revenue per step number (:data:`KEPT` for the rows no step removes),
+    added up from the order totals of each step."""
+    counts = groups.group_by("_reason").agg(
+        rows=groups[LINES].sum(), revenue=groups["monetary"].sum().cast("float64").fill_null(0)
     )
     return backend.to_pandas(counts).set_index("_reason").sort_index()
 
 
-def _examples(removed: ibis.Table, source: _Input) -> pd.DataFrame:
+def _examples(marked: ibis.Table, counts: pd.DataFrame, source: _Input) -> pd.DataFrame:
     """The first removed rows of each step: their numbers from the engine, then their
-    values (from the input frame where there is one: no second scan of the table)."""
-    rank = ibis.row_number().over(group_by="_reason", order_by=removed[ROW])
-    first = removed.mutate(_rank=rank).filter(_._rank < EXAMPLES_PER_STEP)
-    picked = source.backend.to_pandas(first.select(ROW, "_reason").order_by(ROW))
+    values (from the input frame where there is one: no second scan of the table).
+
+    The first :data:`EXAMPLE_ROWS` rows are searched first, which an engine reading a
+    file skips to cheaply; all rows only when some step has too few examples there.
+    """
+    wanted = {n: min(rows, EXAMPLES_PER_STEP) for n, rows in counts["rows"].items() if n != KEPT}
+    removed = marked.filter(_._reason.notnull())
+    picked = _first_removed(removed.filter(removed[ROW] < EXAMPLE_ROWS), source.backend)
+    found = picked["_reason"].value_counts()
+    if any(found.get(n, 0) < rows for n, rows in wanted.items()):
+        picked = _first_removed(removed, source.backend)
     rows = source.rows_at([int(n) for n in picked[ROW]])
     return pd.concat([picked[["_reason", ROW]], rows], axis=1)
+
+
+def _first_removed(removed: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
+    """Row number and step of the first removed rows of each step, in row order."""
+    rank = ibis.row_number().over(group_by="_reason", order_by=removed[ROW])
+    first = removed.mutate(_rank=rank).filter(_._rank < EXAMPLES_PER_STEP)
+    return backend.to_pandas(first.select(ROW, "_reason").order_by(ROW))
 
 
 def _step_results(

@@ -21,6 +21,8 @@ from segmentation.errors import DataError
 ROW = "_row"
 #: Columns that are text in pandas but may be whole numbers in the engine.
 IDENTIFIERS = ("customer_id", "invoice_no", "stock_code")
+#: The type money is added up in (see :func:`exact_sum`).
+DECIMAL = "decimal(38, 9)"
 #: Spark settings for one machine: no web UI, two shuffle partitions, UTC throughout,
 #: Arrow transfers, and Parquet nanosecond times readable (as numbers).
 SPARK_CONFIG: dict[str, str] = {
@@ -92,7 +94,7 @@ def exact_sum(value: ibis.NumericValue) -> ibis.NumericValue:
     A parallel engine adds floats in no fixed order, so a plain sum can differ in its
     last digit between runs; summing decimals (9 places) gives the same result every time.
     """
-    return value.cast("decimal(38, 9)").sum().cast("float64")
+    return value.cast(DECIMAL).sum().cast("float64")
 
 
 def materialise(expr: ibis.Table, backend: BaseBackend) -> ibis.Table:

@@ -38,6 +38,7 @@ from segmentation.schema import (
     COLUMN_LABELS,
     COUNTRY,
     CUSTOMER_ID,
+    DESCRIPTION,
     INVOICE_DATE,
     INVOICE_NO,
     NUMERIC_COLUMNS,
@@ -240,11 +241,13 @@ def _canonical(value: ibis.Value, canonical: str, profile: _Profile) -> ibis.Val
         if canonical not in profile.unreadable:
             return when
         return ibis.cases((_out_of_range(when), ibis.null(dt.Timestamp())), else_=when)
+    kind = value.type()
     if canonical in NUMERIC_COLUMNS:
         number = value.cast("float64")
+        if canonical not in profile.unreadable and canonical not in profile.nan:
+            return number
         missing = number.isnan() | _unreadable(number)
         return ibis.cases((missing, ibis.null("float64")), else_=number)
-    kind = value.type()
     if canonical in _IDENTIFIERS and kind.is_integer():
         wide = isinstance(kind, dt.UInt64)  # may exceed int64
         return value.cast("string" if wide else "int64")
@@ -252,13 +255,16 @@ def _canonical(value: ibis.Value, canonical: str, profile: _Profile) -> ibis.Val
         # whole numbers stay numbers in the engine (cheaper to group); text_identifiers
         # writes them as text; a column holding fractions is text throughout
         kind = "string" if canonical in profile.fractional else "int64"
+        if canonical not in profile.nan:
+            return value.cast(kind)
         return ibis.cases((value.isnan(), ibis.null(kind)), else_=value.cast(kind))
     text = value.cast("string")
     if canonical in profile.padded:
         text = trim(text)
     if canonical in profile.decimal_ids:
         text = ibis.cases((text.contains("."), text.re_replace(_DECIMAL_ID, r"\1")), else_=text)
-    return text.nullif("")
+    # descriptions, long and only shown, are not profiled
+    return text.nullif("") if canonical in profile.empty | {DESCRIPTION} else text
 
 
 def _out_of_range(when: ibis.Value) -> ibis.Value:
@@ -279,44 +285,49 @@ class _Profile:
     rows: int
     #: Numeric columns: values infinite or too large; the date column: dates out of range.
     unreadable: dict[str, int]
+    #: Float columns holding NaN (a missing value written as a number).
+    nan: frozenset[str]
     #: Id columns stored as floats that hold fractions.
     fractional: frozenset[str]
     #: Text columns with values in surrounding spaces.
     padded: frozenset[str]
-    #: Text id columns with values such as ``17850.0``.
+    #: Id and country columns with empty values (missing values written as text).
+    empty: frozenset[str]
+    #: Text id columns that may hold values such as ``17850.0``.
     decimal_ids: frozenset[str]
 
 
 def _profile(source: ibis.Table, mapping: Mapping[str, str], backend: BaseBackend) -> _Profile:
     """Count, in one pass, what the conversions of :func:`_canonical` have to fix, so that
-    clean columns are copied as they are."""
+    clean columns are copied as they are. The text checks are cheap patterns, never a
+    copy of the text: a false alarm only costs a conversion that changes nothing."""
     figures = {"_rows": _.count()}
-    kinds: dict[str, list[str]] = {"unreadable": [], "fractional": [], "padded": [], "ids": []}
+    kinds: dict[str, list[str]] = {g: [] for g in ("unreadable", "nan", "fractional", "padded")}
+    kinds |= {"empty": [], "ids": []}
+
+    def add(group: str, canonical: str, found: ibis.Value) -> None:
+        figures[f"{group} {canonical}"] = _count(found)
+        kinds[group].append(canonical)
+
     for canonical, column in mapping.items():
         value = source[column]
         kind = value.type()
+        if kind.is_floating():
+            add("nan", canonical, value.isnan())
         if canonical in NUMERIC_COLUMNS:
-            found, group = _unreadable(value.cast("float64")), "unreadable"
+            add("unreadable", canonical, _unreadable(value.cast("float64")))
         elif canonical == INVOICE_DATE:
-            found, group = _out_of_range(value.cast(dt.Timestamp())), "unreadable"
+            add("unreadable", canonical, _out_of_range(value.cast(dt.Timestamp())))
         elif canonical in _IDENTIFIERS and kind.is_floating():
             # a fraction, an infinity or a number too large to be a whole int64 id
             odd = value.isinf() | (value.abs() >= 2**53) | (value % 1 != 0)
-            found, group = ~value.isnan() & odd, "fractional"
-        elif kind.is_integer():
-            continue
-        elif canonical in (*_IDENTIFIERS, COUNTRY):
+            add("fractional", canonical, ~value.isnan() & odd)
+        elif not kind.is_numeric() and canonical in (*_IDENTIFIERS, COUNTRY):
             text = value.cast("string")
-            trimmed = trim(text)
-            figures[f"padded {canonical}"] = _count(trimmed != text)
-            kinds["padded"].append(canonical)
-            if canonical == COUNTRY:
-                continue
-            found, group = trimmed.contains(".") & trimmed.re_search(_DECIMAL_ID), "ids"
-        else:
-            continue
-        figures[f"{group} {canonical}"] = _count(found)
-        kinds[group].append(canonical)
+            add("empty", canonical, text == "")
+            add("padded", canonical, text.like(" %") | text.like("% "))
+            if canonical != COUNTRY:
+                add("ids", canonical, text.like("%.0%"))
     counts = backend.to_pandas(source.aggregate(**figures)).fillna(0).iloc[0]
 
     def found(group: str) -> dict[str, int]:
@@ -326,8 +337,10 @@ def _profile(source: ibis.Table, mapping: Mapping[str, str], backend: BaseBacken
     return _Profile(
         rows=int(counts["_rows"]),
         unreadable=found("unreadable"),
+        nan=frozenset(found("nan")),
         fractional=frozenset(found("fractional")),
         padded=frozenset(found("padded")),
+        empty=frozenset(found("empty")),
         decimal_ids=frozenset(found("ids")),
     )
 

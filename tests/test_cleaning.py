@@ -84,6 +84,20 @@ def test_examples_are_the_removed_rows():
     assert by_name["non_product"].examples.empty
 
 
+def test_examples_beyond_the_rows_searched_first(monkeypatch):
+    # With only the first two rows searched first, the later steps' examples (rows 2-8)
+    # come from the search of all rows; the duplicate (row 1) is found in the first.
+    monkeypatch.setattr("segmentation.cleaning.EXAMPLE_ROWS", 2)
+    by_name = {s.name: s for s in clean_transactions(DIRTY).report.steps}
+    shown = {n: s.examples["row"].tolist() for n, s in by_name.items() if not s.examples.empty}
+    assert shown["duplicates"] == [1]
+    assert shown["missing_customer_id"] == [2]
+    assert shown["cancellations"] == [4]
+    assert shown["non_positive_quantity"] == [6]
+    assert shown["non_positive_price"] == [7]
+    assert shown["invalid_values"] == [8]
+
+
 def test_optional_steps_net_cancellations_and_non_products():
     options = CleaningOptions(net_cancellations=True, non_product=True)
     result = clean_transactions(DIRTY, options)
