@@ -7,13 +7,10 @@ The work runs in the engine (:mod:`segmentation.engine`); the input is never mut
 
 from __future__ import annotations
 
-import functools
-import operator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import ibis
-import ibis.expr.operations as ops
 import pandas as pd
 import pyarrow as pa
 from ibis import _
@@ -372,32 +369,26 @@ def _later_duplicates(table: ibis.Table, backend: BaseBackend) -> ibis.Table:
     """The row numbers of rows equal in every column to an earlier row, in the engine.
 
     Only rows sharing invoice and product with another row can be duplicates, so those
-    keys repeated in the table are found first and the exact comparison runs on their
-    rows alone.
+    keys are found first and the exact comparison runs on their rows alone.
     """
     columns = [c for c in table.columns if c not in (ROW, TOTAL_PURCHASE)]
     candidates = table
-    keys = _duplicate_keys(table, backend)
-    if keys:
-        keyed = table.mutate(**keys)
-        repeated = keyed.group_by(list(keys)).agg(_n=_.count()).filter(_._n > 1)
+    key = [c for c in (INVOICE_NO, STOCK_CODE) if c in table.columns]
+    if key:
+        keys = {f"_{c}": _key(table[c]) for c in key}
+        names = list(keys)
+        repeated = table.select(**keys).group_by(names).agg(_n=_.count()).filter(_._n > 1)
         repeated = materialise(repeated.drop("_n"), backend)
-        candidates = keyed.semi_join(repeated, list(keys)).drop(*keys)
+        candidates = table.mutate(**keys).semi_join(repeated, names).drop(*names)
     rank = ibis.row_number().over(group_by=columns, order_by=candidates[ROW])
     later = candidates.mutate(_rank=rank).filter(_._rank > 0).select(ROW)
     return materialise(later, backend)
 
 
-def _duplicate_keys(table: ibis.Table, backend: BaseBackend) -> dict[str, ibis.Value]:
-    """Invoice and product as one hash where the engine has one (cheaper to group; a
-    collision only adds candidates), else as they are with missing values filled (the
-    exact comparison that follows tells a missing value from a real one)."""
-    values = [table[c] for c in (INVOICE_NO, STOCK_CODE) if c in table.columns]
-    if values and backend.has_operation(ops.Hash):
-        return {"_key": functools.reduce(operator.xor, [v.hash() for v in values])}
-    return {
-        f"_key{i}": v.fill_null("" if v.type().is_string() else -1) for i, v in enumerate(values)
-    }
+def _key(value: ibis.Value) -> ibis.Value:
+    """``value`` with missing values as a value of its type, for joins on it (the exact
+    comparison that follows tells a missing value from a real one)."""
+    return value.fill_null("" if value.type().is_string() else -1)
 
 
 def _cancelled(table: ibis.Table, originals: ibis.Table | None) -> ibis.Value:
