@@ -219,7 +219,7 @@ class CleanResult:
     backend: BaseBackend
     report: CleaningReport
     #: The clean lines' order totals (:func:`~segmentation.orders.order_totals`), in the engine.
-    orders: ibis.Table | None = None
+    orders: ibis.Table
     #: The input frame's date types, which ``data`` keeps (engines differ in time units).
     date_types: dict[str, object] = field(default_factory=dict)
 
@@ -277,7 +277,7 @@ def clean_transactions(
     frame = source.frame
     dates = {} if frame is None else frame.select_dtypes("datetime").dtypes.to_dict()
     orders = groups.filter(groups["_reason"] == KEPT).drop("_reason")
-    return CleanResult(kept, backend, report, orders=orders, date_types=dates)
+    return CleanResult(kept, backend, report, orders, date_types=dates)
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from segmentation.cleaning import STEP_NAMES, CleaningOptions
 from segmentation.errors import DataError
 from segmentation.export import write_safe_csv
 from segmentation.pipeline import FeatureRun, run_features
-from segmentation.preparation import DEFAULT_FEATURES
-from segmentation.schema import TRANSACTION_COLUMNS
-from segmentation.segment import Segmentation, segment_customers
+from segmentation.schema import RFM_COLUMNS, TRANSACTION_COLUMNS
+
+if TYPE_CHECKING:
+    from segmentation.segment import Segmentation
 
 MONEY_COLUMNS = ("monetary", "avg_order_value")
 SWITCHABLE_STEPS = (*(s for s in STEP_NAMES if s != "unreadable_lines"), "net_cancellations")
@@ -49,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument("--k", default="auto", help="number of clusters, or auto (default)")
     segment.add_argument(
         "--features",
-        default=",".join(DEFAULT_FEATURES),
+        default=",".join(RFM_COLUMNS),
         help="comma-separated customer features to cluster on (default recency,frequency,monetary)",
     )
     segment.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -105,6 +110,10 @@ def _add_feature_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (2 for bad input)."""
     args = build_parser().parse_args(argv)
+    if args.command == "segment":
+        # scikit-learn and SciPy take most of a second to import: they load while the
+        # engine, which releases the interpreter, reads and cleans the transactions
+        threading.Thread(target=_import_quietly, args=("segmentation.segment",)).start()
     try:
         run = _run_features(args)
         if args.command == "segment":
@@ -127,6 +136,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def _import_quietly(module: str) -> None:
+    """Import ``module``; a failure is left to the import that needs it to report."""
+    with contextlib.suppress(Exception):  # raised again, and reported, where it is used
+        importlib.import_module(module)
 
 
 def _run_features(args: argparse.Namespace) -> FeatureRun:
@@ -162,6 +177,8 @@ def _cleaning_options(args: argparse.Namespace) -> CleaningOptions:
 
 
 def _segment(run: FeatureRun, args: argparse.Namespace) -> Segmentation:
+    from segmentation.segment import segment_customers
+
     k = args.k.strip().lower()
     if k != "auto" and not k.isdigit():
         raise DataError(f"--k {args.k!r} is not a whole number or auto.")

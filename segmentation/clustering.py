@@ -138,13 +138,17 @@ def sweep_k(
         raise ModelError(_too_few_message(prepared, min(wanted), largest))
     fits = _fit_all(prepared, feasible, settings)
     sample = sample_rows(prepared.n_customers, silhouette_sample_size, seed)
+    complete = [k for k in feasible if np.unique(fits.labels[k]).size == k]
     distances = pairwise_distances(prepared.matrix[sample])
-    rows = []
-    for k in feasible:
+    labelings = [fits.labels[k][sample] for k in complete]
+    silhouettes = dict(zip(complete, _silhouettes_of_sample(distances, labelings), strict=True))
+    del distances
+
+    def measures(k: int) -> dict[str, float]:
         labels = fits.labels[k]
         row = {"k": k}
-        if np.unique(labels).size == k:
-            values = _silhouette_of_sample(distances, labels[sample])
+        if k in silhouettes:
+            values = silhouettes[k]
             sizes = np.bincount(labels, minlength=k)
             row |= {
                 "inertia": _within_cluster_sum_of_squares(prepared.matrix, labels, k),
@@ -156,7 +160,9 @@ def sweep_k(
             }
         if method == "gmm":
             row["bic"] = fits.bic[k]
-        rows.append(row)
+        return row
+
+    rows = [measures(k) for k in feasible]
     columns = [
         "k",
         "inertia",
@@ -195,9 +201,8 @@ def fit_clusters(
         )
     sample = sample_rows(prepared.n_customers, silhouette_sample_size, seed)
     values = np.full(prepared.n_customers, np.nan)
-    values[sample] = _silhouette_of_sample(
-        pairwise_distances(prepared.matrix[sample]), labels[sample]
-    )
+    distances = pairwise_distances(prepared.matrix[sample])
+    values[sample] = _silhouettes_of_sample(distances, [labels[sample]])[0]
     notes = list(fits.notes)
     if len(sample) < prepared.n_customers:
         notes.append(
@@ -413,16 +418,17 @@ def _kmeans_fits(
 ) -> _Fits:
     minibatch = len(fit) > settings.minibatch_threshold
     n_init = 10 if len(fit) <= KMEANS_FULL_INIT_ROWS else 3
-    labels = {}
-    for k in k_values:
+
+    def labels(k: int) -> np.ndarray:
         model = (
             MiniBatchKMeans(k, n_init=3, batch_size=16_384, random_state=settings.seed)
             if minibatch
             else KMeans(k, n_init=n_init, random_state=settings.seed)
         )
-        labels[k] = model.fit(fit).predict(full)
+        return model.fit(fit).predict(full)
+
     notes = (f"k-means fitted with MiniBatchKMeans ({len(fit):,} customers).",) if minibatch else ()
-    return _Fits(labels, {}, notes)
+    return _Fits({k: labels(k) for k in k_values}, {}, notes)
 
 
 def _gmm_fits(
@@ -508,29 +514,43 @@ def _within_cluster_sum_of_squares(matrix: np.ndarray, labels: np.ndarray, k: in
     return float(((matrix - _cluster_means(matrix, labels, k)[labels]) ** 2).sum())
 
 
-def _silhouette_of_sample(distances: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Silhouette of each sampled customer; NaN when the sample holds fewer than 2 clusters."""
-    clusters, codes = np.unique(labels, return_inverse=True)
-    n, k = len(labels), clusters.size
-    if not 2 <= k <= n - 1:
-        return np.full(n, np.nan)
-    # The same values as sklearn's silhouette_samples on precomputed distances, with the
-    # per-cluster distance sums of every customer taken in one matrix product.
-    members = np.zeros((n, k))
-    members[np.arange(n), codes] = 1.0
-    sums = distances @ members
-    sizes = members.sum(axis=0)
+def _silhouettes_of_sample(
+    distances: np.ndarray, labelings: Sequence[np.ndarray]
+) -> list[np.ndarray]:
+    """Silhouette of each sampled customer under each labelling; NaN for a labelling with
+    fewer than 2 clusters in the sample.
+
+    The same values as sklearn's silhouette_samples on precomputed distances, with every
+    customer's distance sums per cluster, of all labellings at once, taken in one matrix
+    product: the distance matrix is read once, not once per labelling.
+    """
+    n = len(distances)
+    coded = [np.unique(labels, return_inverse=True)[1] for labels in labelings]
+    widths = [int(codes.max()) + 1 if n else 0 for codes in coded]
+    offsets = np.concatenate([[0], np.cumsum(widths)])
+    members = np.zeros((n, int(offsets[-1])))
     rows = np.arange(n)
-    own_size = sizes[codes]
-    within = sums[rows, codes] / np.maximum(own_size - 1, 1)
-    between = sums / sizes
-    between[rows, codes] = np.inf
-    nearest = between.min(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = (nearest - within) / np.maximum(within, nearest)
-    values = np.nan_to_num(values)
-    values[own_size == 1] = 0.0
-    return values
+    for codes, offset in zip(coded, offsets, strict=False):
+        members[rows, offset + codes] = 1.0
+    all_sums = distances @ members
+    results = []
+    for codes, k, offset in zip(coded, widths, offsets, strict=False):
+        if not 2 <= k <= n - 1:
+            results.append(np.full(n, np.nan))
+            continue
+        sums = all_sums[:, offset : offset + k]
+        sizes = members[:, offset : offset + k].sum(axis=0)
+        own_size = sizes[codes]
+        within = sums[rows, codes] / np.maximum(own_size - 1, 1)
+        between = sums / sizes
+        between[rows, codes] = np.inf
+        nearest = between.min(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = (nearest - within) / np.maximum(within, nearest)
+        values = np.nan_to_num(values)
+        values[own_size == 1] = 0.0
+        results.append(values)
+    return results
 
 
 def _compact(labels: np.ndarray) -> np.ndarray:

@@ -80,8 +80,9 @@ def customer_table(
     ``backend``, a new DuckDB connection by default); it is not mutated.
     """
     table, backend = _engine_table(clean, backend)
-    orders = clean.orders if isinstance(clean, CleanResult) else None
-    if orders is None:
+    if isinstance(clean, CleanResult):
+        orders = clean.orders
+    else:
         orders = materialise(order_totals(table), backend)
     customers = backend.to_pandas(_per_customer(table, orders))
     snapshot = parse_snapshot(snapshot_date) or (

@@ -25,7 +25,7 @@ from segmentation.scanning import (
     scan_parquet,
     warehouse_transactions,
 )
-from segmentation.schema import COUNTRY, INVOICE_DATE, TOTAL_PURCHASE
+from segmentation.schema import COUNTRY, TOTAL_PURCHASE
 
 #: Engines that read Parquet files and Arrow tables themselves; other engines get the
 #: transactions parsed in memory.
@@ -63,10 +63,10 @@ class FeatureRun:
     def summary(self) -> dict[str, object]:
         """JSON-ready figures of the run, as ``summary.json`` writes them."""
         report = self.cleaned.report
+        orders = self.cleaned.orders  # far smaller than the lines
         period = self.cleaned.backend.execute(
-            self.cleaned.table.aggregate(
-                start=self.cleaned.table[INVOICE_DATE].min(),
-                end=self.cleaned.table[INVOICE_DATE].max(),
+            orders.aggregate(
+                start=orders["first_purchase"].min(), end=orders["last_purchase"].max()
             )
         ).iloc[0]
         countries = (

@@ -252,12 +252,19 @@ def test_too_few_distinct_customers_and_unknown_options_are_refused():
 def test_silhouette_values_equal_scikit_learns():
     from sklearn.metrics import pairwise_distances, silhouette_samples
 
-    from segmentation.clustering import _silhouette_of_sample
+    from segmentation.clustering import _silhouettes_of_sample
 
     rng = np.random.default_rng(3)
     points = np.vstack([rng.normal(0, 1, (40, 3)), rng.normal(4, 1, (25, 3)), [[9, 9, 9]]])
     points = np.vstack([points, points[:3]])  # identical customers too
     labels = np.r_[np.zeros(40), np.ones(25), [2], np.zeros(3)].astype(int)
+    other = np.arange(len(points)) % 4  # a second labelling, measured in the same product
     distances = pairwise_distances(points)
+    first, second, single = _silhouettes_of_sample(
+        distances, [labels, other, np.zeros(len(points), dtype=int)]
+    )
     expected = silhouette_samples(distances, labels, metric="precomputed")
-    np.testing.assert_allclose(_silhouette_of_sample(distances, labels), expected, atol=1e-12)
+    np.testing.assert_allclose(first, expected, atol=1e-12)
+    expected = silhouette_samples(distances, other, metric="precomputed")
+    np.testing.assert_allclose(second, expected, atol=1e-12)
+    assert np.isnan(single).all()  # one cluster has no silhouette
