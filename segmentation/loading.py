@@ -30,6 +30,7 @@ from segmentation.schema import (
 )
 from segmentation.values import (
     EARLIEST_DATE,
+    Parsed,
     parse_dates,
     parse_identifiers,
     parse_numbers,
@@ -121,11 +122,11 @@ def canonical_transactions(raw: RawTable, columns: Mapping[str, str] | None = No
         series = _column(frame, column)
         if canonical == INVOICE_DATE:
             parsed = parse_dates(series)
-            _refuse_unreadable(parsed, raw, column, canonical, "a date")
+            refuse_unreadable(parsed, _present(parsed), raw, column, canonical)
             date_note = parsed.note
         elif canonical in NUMERIC_COLUMNS:
             parsed = parse_numbers(series, decimal_comma_hint=raw.delimiter == "semicolon")
-            _refuse_unreadable(parsed, raw, column, canonical, "a number")
+            refuse_unreadable(parsed, _present(parsed), raw, column, canonical)
             if parsed.note:
                 notes.append(f"Column '{column}' uses {parsed.note}.")
         elif canonical in (CUSTOMER_ID, INVOICE_NO, STOCK_CODE):
@@ -137,11 +138,10 @@ def canonical_transactions(raw: RawTable, columns: Mapping[str, str] | None = No
         converted[canonical] = parsed.values
         if parsed.unreadable:
             unreadable[canonical] = parsed.unreadable
-            notes.append(_unreadable_note(parsed, raw, column))
+            notes.append(unreadable_note(parsed, raw, column))
     table = pd.DataFrame({c: converted[c] for c in TRANSACTION_COLUMNS if c in converted})
     table = _with_orders(table, notes)
-    if date_note and "no day above 12" in date_note:
-        notes.append(f"Dates are ambiguous: {date_note}.")
+    notes.extend(ambiguity_notes(date_note))
     report = LoadReport(
         source=raw.name,
         format=raw.format,
@@ -180,7 +180,19 @@ def _with_orders(table: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     return table[[c for c in TRANSACTION_COLUMNS if c in table]]
 
 
-def _unreadable_note(parsed, raw: RawTable, column: str) -> str:
+def ambiguity_notes(date_note: str | None) -> list[str]:
+    """The note that dates are ambiguous, if the reading of dates says so."""
+    if date_note and "no day above 12" in date_note:
+        return [f"Dates are ambiguous: {date_note}."]
+    return []
+
+
+def _present(parsed: Parsed) -> int:
+    return int(parsed.values.notna().sum()) + parsed.unreadable
+
+
+def unreadable_note(parsed: Parsed, raw: RawTable, column: str) -> str:
+    """The note on a column's unreadable values (``parsed.example`` the first of them)."""
     example = f"e.g. {parsed.example!r} on {_where(raw, parsed.example_position)}"
     if parsed.out_of_range == parsed.unreadable:
         return (
@@ -194,8 +206,12 @@ def _unreadable_note(parsed, raw: RawTable, column: str) -> str:
     )
 
 
-def _refuse_unreadable(parsed, raw: RawTable, column: str, canonical: str, kind: str) -> None:
-    present = int(parsed.values.notna().sum()) + parsed.unreadable
+def refuse_unreadable(
+    parsed: Parsed, present: int, raw: RawTable, column: str, canonical: str
+) -> None:
+    """Refuse a date or number column that is empty or mostly unreadable (``present``
+    values, readable or not)."""
+    kind = "a date" if canonical == INVOICE_DATE else "a number"
     if present == 0:
         raise ColumnError(
             f"Column '{column}' ({COLUMN_LABELS[canonical]}) of {raw.name} is empty; "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import ibis
 import pandas as pd
@@ -26,10 +27,15 @@ from segmentation.scanning import (
     warehouse_transactions,
 )
 from segmentation.schema import COUNTRY, TOTAL_PURCHASE
+from segmentation.text_scanning import scan_text
 
 #: Engines that read Parquet files and Arrow tables themselves; other engines get the
 #: transactions parsed in memory.
 SCANNING_ENGINES = ("duckdb", "pyspark")
+#: Delimited text files of at least this many bytes are read by DuckDB
+#: (:func:`~segmentation.text_scanning.scan_text`); smaller ones are parsed in memory,
+#: which is quicker for them.
+ENGINE_TEXT_BYTES = 100 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -123,12 +129,14 @@ def read_transactions(
     sheet: str | int | None = STACK_ALL_SHEETS,
     engine: str = "duckdb",
     table: str | None = None,
+    engine_text_bytes: int = ENGINE_TEXT_BYTES,
 ) -> Transactions | EngineTransactions:
     """Transactions from a file, or from the engine's table ``table`` (then ``source`` is None).
 
     A Parquet file with typed date and money columns is scanned by the engine where
     it lies (uploaded Parquet bytes are read as Arrow columns the engine reads in
-    place); other files are read into memory
+    place); so is a delimited text file of at least ``engine_text_bytes`` on DuckDB
+    (:func:`~segmentation.text_scanning.scan_text`). Other files are read into memory
     (:func:`~segmentation.loading.canonical_transactions`) and, for an engine other
     than DuckDB, moved into it. ``engine`` is ``duckdb``, ``spark`` or
     an Ibis connection URL (see :func:`connect_engine`).
@@ -144,6 +152,11 @@ def read_transactions(
             return scan_parquet(source, columns=columns, backend=backend)
         except NeedsParsing:
             pass
+    elif backend.name == "duckdb" and _file_size(source) >= engine_text_bytes:
+        try:
+            return scan_text(source, columns=columns, backend=backend)
+        except NeedsParsing:
+            pass
     data, display = read_source(source, name)
     raw = read_table(data, display, sheet=sheet)
     if scans and isinstance(raw.frame, pa.Table):  # Parquet: Arrow columns read in place
@@ -153,3 +166,13 @@ def read_transactions(
             pass
     loaded = canonical_transactions(raw, columns)
     return loaded if engine == "duckdb" else engine_transactions(loaded, backend)
+
+
+def _file_size(source: Source) -> int:
+    """The size of the file at ``source``, or -1 when it is no path to a file."""
+    if not isinstance(source, str | Path):
+        return -1
+    try:
+        return Path(source).stat().st_size
+    except OSError:
+        return -1

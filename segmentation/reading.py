@@ -86,6 +86,14 @@ class RawTable:
     row_word: str = "row"
     #: Number of the first data row in messages (2 for files with a header line).
     first_row_number: int = 2
+    #: Lines of a text file before its header (blank lines, a ``sep=`` line).
+    lines_before_header: int = 0
+
+
+def is_plain_text(start: bytes) -> bool:
+    """Whether a file starting with ``start`` is neither an archive, a workbook nor Parquet."""
+    binary = (_ZIP_MAGIC, _EMPTY_ZIP_MAGIC, _GZIP_MAGIC, _OLE_MAGIC, PARQUET_MAGIC)
+    return not start.startswith(binary)
 
 
 def unreadable_parquet(name: str) -> FileFormatError:
@@ -686,6 +694,7 @@ def _read_text(data: bytes, name: str) -> RawTable:
         skipped_examples=tuple(skipped[:5]),
         row_word="line",
         first_row_number=lines_before + header_lines + 1,
+        lines_before_header=lines_before,
     )
 
 

@@ -245,9 +245,15 @@ def _parse_date_texts(texts: pd.Series) -> tuple[pd.Series, str | None]:
 def _day_first(parts: pd.DataFrame) -> tuple[bool, str]:
     first = parts[0].astype("int64")
     second = parts[2].astype("int64")
-    if (first > 12).any() and not (second > 12).any():
+    return day_order(bool((first > 12).any()), bool((second > 12).any()))
+
+
+def day_order(first_above_12: bool, second_above_12: bool) -> tuple[bool, str]:
+    """Whether dates such as ``5/1/2011`` are day first, and the note saying why, from
+    whether some date has a first (or second) field above 12."""
+    if first_above_12 and not second_above_12:
         return True, "day first (a first field is above 12)"
-    if (second > 12).any():
+    if second_above_12:
         return False, "month first (as 12/1/2010 8:26)"
     return False, "month first: no day above 12 tells the order, so dates were read month first"
 

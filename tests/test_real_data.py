@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from bench.scale_data import write_scaled
-from segmentation.loading import load_transactions
-from segmentation.pipeline import run_features
+from segmentation.loading import Transactions, load_transactions
+from segmentation.pipeline import read_transactions, run_features
 from segmentation.scanning import EngineTransactions
 
 pytestmark = pytest.mark.real
@@ -65,16 +65,38 @@ def test_cleaning_steps_match_the_published_counts(parquet_run, online_retail_ra
     assert steps["duplicates"] == int(kept.duplicated().sum())
 
 
-def test_kaggle_csv_gives_the_same_figures(tmp_path: Path, online_retail_raw, parquet_run):
+@pytest.fixture(scope="module")
+def kaggle_csv(tmp_path_factory, online_retail_raw) -> Path:
+    """The real data as Kaggle's ``data.csv``: ISO-8859-1, dates as ``12/1/2010 8:26``."""
     kaggle = online_retail_raw.assign(
         InvoiceDate=online_retail_raw["InvoiceDate"].dt.strftime("%-m/%-d/%Y %-H:%M")
     )
-    path = tmp_path / "data.csv"
+    path = tmp_path_factory.mktemp("kaggle") / "data.csv"
     kaggle.to_csv(path, index=False, encoding="ISO-8859-1", errors="replace")
-    assert "12/1/2010 8:26" in path.read_text(encoding="ISO-8859-1")[:400]
-    run = run_features(path)
+    return path
+
+
+def test_kaggle_csv_gives_the_same_figures(kaggle_csv: Path, parquet_run):
+    assert "12/1/2010 8:26" in kaggle_csv.read_text(encoding="ISO-8859-1")[:400]
+    run = run_features(kaggle_csv)
     _check_reference(run)
     pd.testing.assert_frame_equal(run.customers, parquet_run.customers)
+
+
+def test_kaggle_csv_read_by_the_engine_equals_the_in_memory_read(kaggle_csv: Path):
+    # its first megabyte is plain ASCII, the pound signs further on are not UTF-8
+    engine = run_features(read_transactions(kaggle_csv, engine_text_bytes=0))
+    memory = run_features(kaggle_csv)
+    assert isinstance(engine.transactions, EngineTransactions)
+    assert isinstance(memory.transactions, Transactions)
+    _check_reference(engine)
+    assert engine.transactions.report.encoding == "ISO-8859-1"
+    assert engine.transactions.report.date_format == memory.transactions.report.date_format
+    assert engine.cleaned.report.to_dict() == memory.cleaned.report.to_dict()
+    pd.testing.assert_frame_equal(engine.customers, memory.customers)
+    steps = zip(engine.cleaned.report.steps, memory.cleaned.report.steps, strict=True)
+    for scanned, read in steps:
+        pd.testing.assert_frame_equal(scanned.examples, read.examples, check_dtype=False)
 
 
 @pytest.mark.slow

@@ -1,0 +1,338 @@
+"""Delimited text read by the engine: large CSV files without a copy in memory.
+
+The in-memory reader (:mod:`segmentation.reading`, :mod:`segmentation.loading`) reads
+the file's first megabyte, which settles its encoding, delimiter, header, column mapping
+and the form of its dates and numbers. DuckDB then reads the whole file in parallel,
+converts each column in that form and writes the result to a temporary Parquet file,
+which is scanned like any other (:func:`~segmentation.scanning.scan_parquet`). Rows
+with the wrong number of fields are counted, as the in-memory reader counts them, and
+so are values that cannot be read. A file whose values need the in-memory reader's
+care (numbers with currency signs or thousands separators, dates as Excel serials,
+UTF-16, fixed-width columns, ...) raises :class:`~segmentation.scanning.NeedsParsing`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import ibis
+import pandas as pd
+from ibis.backends import BaseBackend
+
+from segmentation.engine import connect
+from segmentation.loading import (
+    Transactions,
+    ambiguity_notes,
+    canonical_transactions,
+    refuse_unreadable,
+    unreadable_note,
+)
+from segmentation.reading import RawTable, is_plain_text, read_table
+from segmentation.scanning import EngineTransactions, NeedsParsing, scan_parquet
+from segmentation.schema import (
+    COUNTRY,
+    CUSTOMER_ID,
+    INVOICE_DATE,
+    INVOICE_NO,
+    NUMERIC_COLUMNS,
+    STOCK_CODE,
+)
+from segmentation.values import MAX_NUMBER, Parsed, date_bounds, day_order, shorten
+
+#: Bytes of the file's start read in memory to settle how the rest is read.
+SAMPLE_BYTES = 1 << 20
+#: Encodings of the in-memory reader that DuckDB reads, by their names in its reports.
+#: Windows-1252 differs from ISO-8859-1 only in bytes 0x80-0x9F (such as the euro
+#: sign), which are refused in the sample and read as ISO-8859-1 beyond it.
+_ENCODINGS = {"UTF-8": "utf-8", "UTF-8 with BOM": "utf-8", "Windows-1252": "latin-1"}
+_ENCODINGS |= {"ISO-8859-1": "latin-1"}
+_DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_SLASH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/\d{4}(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_DECIMAL_ID = r"^(\d+)\.0+$"
+#: Columns of the temporary file that say where a value could not be read.
+_BAD, _OUTSIDE = "_unreadable_", "_outside_"
+#: Columns of the temporary file: whether a date's first (second) field is above 12.
+_ORDER_FLAGS = ("_first_above_12", "_second_above_12")
+
+
+def scan_text(
+    path: str | Path,
+    *,
+    columns: Mapping[str, str] | None = None,
+    backend: BaseBackend | None = None,
+) -> EngineTransactions:
+    """Canonical transactions from a delimited text file, read by DuckDB (the default engine).
+
+    Raises :class:`NeedsParsing` when the file needs the in-memory reader, and the
+    :class:`~segmentation.errors.DataError` the in-memory reader would raise for the
+    file's start (no header, required column missing, ...).
+    """
+    path = Path(path)
+    backend = backend or connect()
+    if backend.name != "duckdb":
+        raise NeedsParsing("Only DuckDB reads delimited text itself.")
+    with path.open("rb") as handle:
+        head = handle.read(SAMPLE_BYTES)
+        whole = not handle.read(1)
+    if not is_plain_text(head):
+        raise NeedsParsing(f"{path.name} is not plain text.")
+    if not whole:
+        head = head[: head.rfind(b"\n") + 1]
+    raw = read_table(head, path.name)
+    sample = canonical_transactions(raw, columns)
+    plan = _plan(raw, sample)
+    folder = tempfile.mkdtemp(prefix="segmentation-")
+    weakref.finalize(backend, shutil.rmtree, folder, ignore_errors=True)
+    target = Path(folder) / "transactions.parquet"
+    while True:  # read again when the whole file contradicts its start (at most twice)
+        rejects = plan.copy(backend, path, target)
+        figures = backend.raw_sql(plan.figures_query(target)).fetch_df().iloc[0]
+        skipped, skipped_examples, not_utf8 = _rejected(backend, rejects)
+        revised = plan.revised(figures, not_utf8)
+        if revised == plan:
+            break
+        plan = revised
+    date_note = plan.date_note(figures)
+    unreadable, notes = plan.unreadable(figures, raw)
+    encoding = "ISO-8859-1" if plan.encoding == "latin-1" else raw.encoding
+    kept = [n for n in raw.notes if not n.startswith("The file is not UTF-8")]
+    kept = kept[:-1] if raw.skipped_lines else kept
+    if encoding == "ISO-8859-1":
+        kept.append(f"The file is not UTF-8; it was read as {encoding}.")
+    if skipped:
+        kept.append(
+            f"{skipped:,} line(s) that could not be read (a wrong number of fields, or bytes "
+            f"not in {encoding}) were skipped (e.g. {skipped_examples[0][:80]!r}); they "
+            "are counted in the cleaning report."
+        )
+    canonical = {c: c for c in plan.mapping}
+    scanned = scan_parquet(target, columns=canonical, backend=backend)
+    engine_notes = [n for n in scanned.report.notes if not n.startswith("The engine reads")]
+    report = replace(
+        sample.report,
+        rows_read=scanned.report.rows_read,
+        encoding=encoding,
+        date_format=date_note,
+        skipped_lines=skipped,
+        skipped_examples=skipped_examples,
+        unreadable=unreadable,
+        notes=(
+            "The engine read the file in parallel into a temporary Parquet file, "
+            "with no copy of it in memory.",
+            *kept,
+            *notes,
+            *ambiguity_notes(date_note),
+            *engine_notes,
+        ),
+    )
+    return EngineTransactions(table=scanned.table, backend=backend, report=report)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How DuckDB reads the file: its form, and an expression per canonical column."""
+
+    encoding: str
+    delimiter: str
+    skip: int
+    header: tuple[str, ...]
+    mapping: dict[str, str]
+    #: ``iso``, ``month first`` or ``day first``.
+    date_order: str
+
+    def copy(self, backend: BaseBackend, path: Path, target: Path) -> str:
+        """Read the file into ``target``; return the name of the table of rejected lines."""
+        rejects = ibis.util.gen_name("rejects")
+        types = ", ".join(f"{_text(c)}: 'VARCHAR'" for c in self.header)
+        source = (
+            f"read_csv({_text(str(path))}, columns={{{types}}}, header=true, auto_detect=false, "
+            f"delim={_text(self.delimiter)}, quote='\"', escape='\"', skip={self.skip}, "
+            f"encoding={_text(self.encoding)}, null_padding=false, ignore_errors=true, "
+            f"store_rejects=true, rejects_table={_text(rejects)}, "
+            f"rejects_scan={_text(rejects + '_scan')})"
+        )
+        selected = ", ".join(f"{sql} AS {_name(name)}" for name, sql in self._columns())
+        backend.raw_sql(
+            f"COPY (SELECT {selected} FROM {source}) TO {_text(str(target))} (FORMAT parquet)"
+        )
+        return rejects
+
+    def _columns(self) -> list[tuple[str, str]]:
+        columns = []
+        for canonical, column in self.mapping.items():
+            value = _name(column)
+            if canonical == INVOICE_DATE:
+                parsed = self._date(value)
+                earliest, latest = date_bounds()
+                outside = f"({parsed} < {_text(str(earliest))}::TIMESTAMP OR {parsed} > "
+                outside += f"{_text(str(latest.floor('s')))}::TIMESTAMP)"
+                kept = f"CASE WHEN NOT {outside} THEN {parsed} END"
+                columns.append((canonical, kept))
+                columns.append((_OUTSIDE + canonical, f"CASE WHEN {outside} THEN {value} END"))
+                columns.append((_BAD + canonical, _unless_read(value, kept)))
+                if self.date_order != "iso":  # the evidence of the order of day and month
+                    for field, flag in enumerate(_ORDER_FLAGS, start=1):
+                        above = f"TRY_CAST(split_part(trim({value}), '/', {field}) AS INT) > 12"
+                        columns.append((flag, above))
+            elif canonical in NUMERIC_COLUMNS:
+                number = f"TRY_CAST(trim({value}) AS DOUBLE)"
+                readable = f"(isfinite({number}) AND abs({number}) <= {MAX_NUMBER!r})"
+                columns.append((canonical, f"CASE WHEN {readable} THEN {number} END"))
+                columns.append(
+                    (_BAD + canonical, _unless_read(value, f"NULLIF({readable}, false)"))
+                )
+            elif canonical in (CUSTOMER_ID, INVOICE_NO, STOCK_CODE):
+                whole = f"regexp_replace(trim({value}), '{_DECIMAL_ID}', '\\1')"
+                columns.append((canonical, f"NULLIF({whole}, '')"))
+            else:
+                text = f"trim({value})" if canonical == COUNTRY else value
+                columns.append((canonical, f"NULLIF({text}, '')"))
+        return columns
+
+    def _date(self, value: str) -> str:
+        if self.date_order == "iso":
+            return f"TRY_CAST(trim({value}) AS TIMESTAMP)"
+        order = "%d/%m/%Y" if self.date_order == "day first" else "%m/%d/%Y"
+        formats = ", ".join(_text(f"{order}{t}") for t in (" %H:%M:%S", " %H:%M", ""))
+        return f"try_strptime(trim({value}), [{formats}])"
+
+    def figures_query(self, target: Path) -> str:
+        """One pass over ``target``: unreadable values and the evidence of the date order."""
+        figures = []
+        for canonical in self.mapping:
+            if canonical == INVOICE_DATE or canonical in NUMERIC_COLUMNS:
+                bad = _name(_BAD + canonical)
+                figures += [
+                    f"count({bad}) AS {_name('bad ' + canonical)}",
+                    f"count({_name(canonical)}) AS {_name('read ' + canonical)}",
+                    f"arg_min({bad}, file_row_number) AS {_name('example ' + canonical)}",
+                    f"min(CASE WHEN {bad} IS NOT NULL THEN file_row_number END) "
+                    f"AS {_name('position ' + canonical)}",
+                ]
+        outside = _name(_OUTSIDE + INVOICE_DATE)
+        figures.append(f"count({outside}) AS _outside")
+        for flag in _ORDER_FLAGS:
+            found = "false" if self.date_order == "iso" else f"coalesce(bool_or({flag}), false)"
+            figures.append(f"{found} AS {flag}")
+        return (
+            f"SELECT {', '.join(figures)} FROM read_parquet({_text(str(target))}, "
+            "file_row_number=true)"
+        )
+
+    def revised(self, figures: pd.Series, not_utf8: bool) -> _Plan:
+        """The plan the whole file asks for, after a first read guided by its start: a
+        file with bytes that are not UTF-8 is read as ISO-8859-1 (as the in-memory reader
+        falls back), dates in the order the whole file shows."""
+        if not_utf8 and self.encoding == "utf-8":
+            return replace(self, encoding="latin-1")
+        if self.date_order == "iso":
+            return self
+        day_first = day_order(*(bool(figures[flag]) for flag in _ORDER_FLAGS))[0]
+        return replace(self, date_order="day first" if day_first else "month first")
+
+    def date_note(self, figures: pd.Series) -> str | None:
+        """The reading of dates, as the in-memory reader words it for the whole file."""
+        if self.date_order == "iso":
+            return None
+        return day_order(*(bool(figures[flag]) for flag in _ORDER_FLAGS))[1]
+
+    def unreadable(self, figures: pd.Series, raw: RawTable) -> tuple[dict[str, int], list[str]]:
+        """Unreadable values per column and their notes; refuses a column that is mostly so."""
+        counts, notes = {}, []
+        for canonical, column in self.mapping.items():
+            if canonical != INVOICE_DATE and canonical not in NUMERIC_COLUMNS:
+                continue
+            bad = int(figures[f"bad {canonical}"])
+            position = figures[f"position {canonical}"]
+            parsed = Parsed(
+                values=pd.Series(dtype="float64"),
+                unreadable=bad,
+                example=shorten(figures[f"example {canonical}"]) if bad else None,
+                example_position=int(position) if bad else None,
+                out_of_range=int(figures["_outside"]) if canonical == INVOICE_DATE else 0,
+            )
+            refuse_unreadable(
+                parsed, int(figures[f"read {canonical}"]) + bad, raw, column, canonical
+            )
+            if bad:
+                counts[canonical] = bad
+                notes.append(unreadable_note(parsed, raw, column))
+        return counts, notes
+
+
+def _plan(raw: RawTable, sample: Transactions) -> _Plan:
+    """How DuckDB is to read the file whose start is ``raw``; :class:`NeedsParsing` when
+    the start shows something only the in-memory reader reads."""
+    frame = raw.frame
+    encoding = _ENCODINGS.get(raw.encoding or "")
+    delimiter = _DELIMITERS.get(raw.delimiter or "")
+    if encoding is None or delimiter is None or raw.format != "delimited text":
+        raise NeedsParsing(f"{raw.name} is read in memory ({raw.encoding}, {raw.delimiter}).")
+    if raw.encoding == "Windows-1252" and re.search("[\u0152-\u2122]", _all_text(frame)):
+        raise NeedsParsing(f"{raw.name} uses Windows-1252 letters that ISO-8859-1 lacks.")
+    header = tuple(frame.column_names)
+    mapping = sample.report.mapping
+    date_order = "iso"
+    for canonical, column in mapping.items():
+        if canonical != INVOICE_DATE and canonical not in NUMERIC_COLUMNS:
+            continue
+        # the values the in-memory reader read (the rest are unreadable either way)
+        values = pd.Series(frame.column(column).to_pandas()).str.strip()
+        values = values[sample.data[canonical].notna().to_numpy()]
+        if canonical == INVOICE_DATE:
+            date_order = _date_order(values, raw.name)
+        elif not values.str.match(_PLAIN_NUMBER).all():
+            raise NeedsParsing(f"{raw.name} writes numbers in a form read in memory.")
+    return _Plan(
+        encoding=encoding,
+        delimiter=delimiter,
+        skip=raw.lines_before_header,
+        header=header,
+        mapping=dict(mapping),
+        date_order=date_order,
+    )
+
+
+def _date_order(values: pd.Series, name: str) -> str:
+    if values.str.match(_ISO_DATE).all():
+        return "iso"
+    parts = values.str.extract(_SLASH_DATE)
+    if parts[0].isna().any():
+        raise NeedsParsing(f"{name} writes dates in a form read in memory.")
+    above = (bool((parts[field].astype(int) > 12).any()) for field in (0, 1))
+    return "day first" if day_order(*above)[0] else "month first"
+
+
+def _all_text(frame) -> str:
+    return " ".join(" ".join(v for v in column.to_pylist() if v) for column in frame.columns)
+
+
+def _rejected(backend: BaseBackend, rejects: str) -> tuple[int, tuple[str, ...], bool]:
+    """Lines DuckDB skipped (a line with several errors once), the first five of them, and
+    whether some were skipped for bytes not in the encoding."""
+    found = backend.raw_sql(
+        f"SELECT line, any_value(csv_line) AS text, bool_or(error_type = 'INVALID ENCODING') "
+        f"AS encoding FROM {_name(rejects)} GROUP BY line ORDER BY line"
+    ).fetch_df()
+    return len(found), tuple(found["text"].head(5)), bool(found["encoding"].any())
+
+
+def _unless_read(value: str, converted: str) -> str:
+    """The text of a present value that ``converted`` could not read, else NULL."""
+    return f"CASE WHEN trim({value}) <> '' AND {converted} IS NULL THEN {value} END"
+
+
+def _name(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
