@@ -66,6 +66,36 @@ def measure_engine(path: str, repeat: int) -> dict[str, object]:
     }
 
 
+def pandas_clean(raw):
+    """The classic cleaning the plain pandas way: boolean masks and ``drop_duplicates``."""
+    kept = raw[raw["CustomerID"].notna()].drop_duplicates()
+    cancelled = kept["InvoiceNo"].str.startswith("C") | (kept["Quantity"] < 0)
+    kept = kept[~cancelled & (kept["Quantity"] > 0) & (kept["UnitPrice"] > 0)]
+    return kept.assign(TotalPurchase=kept["Quantity"] * kept["UnitPrice"])
+
+
+def pandas_features(lines):
+    """The customer table the plain pandas way: ``groupby().agg``."""
+    import pandas as pd
+
+    snapshot = lines["InvoiceDate"].max() + pd.Timedelta(days=1)
+    customers = lines.groupby("CustomerID").agg(
+        last=("InvoiceDate", "max"),
+        first=("InvoiceDate", "min"),
+        frequency=("InvoiceNo", "nunique"),
+        monetary=("TotalPurchase", "sum"),
+        total_quantity=("Quantity", "sum"),
+        distinct_products=("StockCode", "nunique"),
+    )
+    country = lines.groupby(["CustomerID", "Country"]).size().rename("n").reset_index()
+    country = country.sort_values(["CustomerID", "n"], ascending=[True, False])
+    customers["country"] = country.drop_duplicates("CustomerID").set_index("CustomerID")["Country"]
+    customers["recency"] = (snapshot - customers.pop("last")).dt.days
+    customers["tenure_days"] = (snapshot - customers.pop("first")).dt.days
+    customers["avg_order_value"] = customers["monetary"] / customers["frequency"]
+    return customers
+
+
 def measure_pandas(path: str, repeat: int, full_silhouette: bool) -> dict[str, object]:
     """The same work the plain pandas way: read, boolean masks, ``drop_duplicates``,
     ``groupby().agg``, then scikit-learn k-means with an exact silhouette."""
@@ -75,32 +105,6 @@ def measure_pandas(path: str, repeat: int, full_silhouette: bool) -> dict[str, o
     from sklearn.metrics import silhouette_score
     from sklearn.preprocessing import StandardScaler
 
-    def clean(raw: pd.DataFrame) -> pd.DataFrame:
-        kept = raw[raw["CustomerID"].notna()].drop_duplicates()
-        cancelled = kept["InvoiceNo"].str.startswith("C") | (kept["Quantity"] < 0)
-        kept = kept[~cancelled & (kept["Quantity"] > 0) & (kept["UnitPrice"] > 0)]
-        return kept.assign(TotalPurchase=kept["Quantity"] * kept["UnitPrice"])
-
-    def features(lines: pd.DataFrame) -> pd.DataFrame:
-        snapshot = lines["InvoiceDate"].max() + pd.Timedelta(days=1)
-        customers = lines.groupby("CustomerID").agg(
-            last=("InvoiceDate", "max"),
-            first=("InvoiceDate", "min"),
-            frequency=("InvoiceNo", "nunique"),
-            monetary=("TotalPurchase", "sum"),
-            total_quantity=("Quantity", "sum"),
-            distinct_products=("StockCode", "nunique"),
-        )
-        country = lines.groupby(["CustomerID", "Country"]).size().rename("n").reset_index()
-        country = country.sort_values(["CustomerID", "n"], ascending=[True, False])
-        customers["country"] = country.drop_duplicates("CustomerID").set_index("CustomerID")[
-            "Country"
-        ]
-        customers["recency"] = (snapshot - customers.pop("last")).dt.days
-        customers["tenure_days"] = (snapshot - customers.pop("first")).dt.days
-        customers["avg_order_value"] = customers["monetary"] / customers["frequency"]
-        return customers
-
     def model(customers: pd.DataFrame) -> tuple[np.ndarray, list[KMeans]]:
         matrix = np.log1p(customers[["recency", "frequency", "monetary"]].clip(lower=0))
         matrix = StandardScaler().fit_transform(matrix)
@@ -108,8 +112,8 @@ def measure_pandas(path: str, repeat: int, full_silhouette: bool) -> dict[str, o
 
     medians: dict[str, float] = {}
     medians["load"], raw = timed(lambda: pd.read_parquet(path), repeat)
-    medians["clean"], lines = timed(lambda: clean(raw), repeat)
-    medians["features"], customers = timed(lambda: features(lines), repeat)
+    medians["clean"], lines = timed(lambda: pandas_clean(raw), repeat)
+    medians["features"], customers = timed(lambda: pandas_features(lines), repeat)
     medians["sweep"], (matrix, fits) = timed(lambda: model(customers), repeat)
     labels = fits[2].labels_  # k = 4
     if full_silhouette:

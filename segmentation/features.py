@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import ibis
-import numpy as np
 import pandas as pd
 from ibis import _
 from ibis.backends import BaseBackend
@@ -79,16 +78,45 @@ def customer_table(
     engine) or clean transactions with a ``total_purchase`` column (aggregated in
     ``backend``, a new DuckDB connection by default); it is not mutated.
     """
+    found = engine_customers(clean, snapshot_date, backend)
+    customers = found.backend.to_pandas(found.table)
+    if "total_quantity" in customers and (customers["total_quantity"] % 1 == 0).all():
+        customers["total_quantity"] = customers["total_quantity"].astype("int64")
+    customers = text_identifiers(customers)
+    customers = customers.sort_values(CUSTOMER_ID, kind="stable").reset_index(drop=True)
+    return CustomerTable(customers, found.snapshot_date)
+
+
+@dataclass(frozen=True)
+class EngineCustomers:
+    """The customer table as a table of the engine, and the snapshot date its recency is
+    counted to: for customer tables that stay where they are computed."""
+
+    table: ibis.Table
+    backend: BaseBackend
+    snapshot_date: pd.Timestamp
+
+
+def engine_customers(
+    clean: CleanResult | pd.DataFrame,
+    snapshot_date: pd.Timestamp | str | None = None,
+    backend: BaseBackend | None = None,
+) -> EngineCustomers:
+    """The columns of :func:`customer_table`, computed and kept in the engine (ids as the
+    engine holds them, rows in no particular order)."""
     table, backend = _engine_table(clean, backend)
     if isinstance(clean, CleanResult):
         orders = clean.orders
     else:
         orders = materialise(order_totals(table), backend)
-    customers = backend.to_pandas(_per_customer(table, orders))
-    snapshot = parse_snapshot(snapshot_date) or (
-        customers["last_purchase"].max() + pd.Timedelta(days=1)
-    )
-    return CustomerTable(_derived(customers, snapshot), snapshot)
+    latest = pd.Timestamp(backend.execute(orders["last_purchase"].max()))
+    snapshot = parse_snapshot(snapshot_date) or latest + pd.Timedelta(days=1)
+    if latest > snapshot:
+        raise DataError(
+            f"The snapshot date {snapshot:%Y-%m-%d %H:%M} is before the last purchase "
+            f"({latest:%Y-%m-%d %H:%M}); choose a date on or after it."
+        )
+    return EngineCustomers(_derived(_per_customer(table, orders), snapshot), backend, snapshot)
 
 
 def _per_customer(lines: ibis.Table, orders: ibis.Table) -> ibis.Table:
@@ -134,24 +162,22 @@ def _main_country(orders: ibis.Table) -> ibis.Table:
     return lines.mutate(_rank=rank).filter(_._rank == 0).select(CUSTOMER_ID, COUNTRY)
 
 
-def _derived(customers: pd.DataFrame, snapshot: pd.Timestamp) -> pd.DataFrame:
-    last = customers.pop("last_purchase")
-    first = customers.pop("first_purchase")
-    if (last > snapshot).any():
-        latest = last.max()
-        raise DataError(
-            f"The snapshot date {snapshot:%Y-%m-%d %H:%M} is before the last purchase "
-            f"({latest:%Y-%m-%d %H:%M}); choose a date on or after it."
-        )
-    seconds = (snapshot - last).dt.total_seconds()
-    customers["recency"] = np.floor(seconds / DAY_SECONDS).astype("int64")
-    customers["frequency"] = customers["frequency"].astype("int64")
-    customers["monetary"] = customers["monetary"].astype("float64")
-    if "total_quantity" in customers and (customers["total_quantity"] % 1 == 0).all():
-        customers["total_quantity"] = customers["total_quantity"].astype("int64")
-    customers["avg_order_value"] = customers["monetary"] / customers["frequency"]
-    customers["tenure_days"] = np.floor((snapshot - first).dt.total_seconds() / DAY_SECONDS)
-    customers["tenure_days"] = customers["tenure_days"].astype("int64")
+def _derived(customers: ibis.Table, snapshot: pd.Timestamp) -> ibis.Table:
+    """Recency, tenure and average order value from the aggregates, columns in order."""
+    snapshot_seconds = (snapshot - pd.Timestamp(0)).total_seconds()
+
+    def whole_days(when: ibis.Value) -> ibis.Value:
+        return ((snapshot_seconds - when.epoch_seconds()) / DAY_SECONDS).floor().cast("int64")
+
+    monetary = customers["monetary"].cast("float64")
+    frequency = customers["frequency"].cast("int64")
+    derived = {
+        "recency": whole_days(customers["last_purchase"]),
+        "frequency": frequency,
+        "monetary": monetary,
+        "avg_order_value": monetary / frequency,
+        "tenure_days": whole_days(customers["first_purchase"]),
+    }
     order = [
         CUSTOMER_ID,
         "recency",
@@ -163,6 +189,5 @@ def _derived(customers: pd.DataFrame, snapshot: pd.Timestamp) -> pd.DataFrame:
         "distinct_products",
         COUNTRY,
     ]
-    columns = [c for c in order if c in customers.columns]
-    customers = text_identifiers(customers[columns])
-    return customers.sort_values(CUSTOMER_ID, kind="stable").reset_index(drop=True)
+    columns = {**{c: customers[c] for c in customers.columns}, **derived}
+    return customers.select(**{c: columns[c] for c in order if c in columns})
