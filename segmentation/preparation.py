@@ -55,6 +55,18 @@ class PreparationOptions:
 
 
 @dataclass(frozen=True, eq=False)
+class FittedSteps:
+    """The steps fitted on the customers, to prepare other customers the same way:
+    cap at ``caps`` (``clip`` only), transform (Yeo-Johnson with ``lambdas``), then
+    ``(value - center) / scale``."""
+
+    caps: np.ndarray | None
+    lambdas: np.ndarray | None
+    center: np.ndarray
+    scale: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
 class PreparedFeatures:
     """The clustering matrix of every customer, in the order of the customer table.
 
@@ -66,6 +78,7 @@ class PreparedFeatures:
     customer_ids: np.ndarray
     held_out: np.ndarray
     options: PreparationOptions
+    fitted: FittedSteps
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -100,6 +113,7 @@ def prepare_features(
     _check_options(options)
     values = feature_matrix(customers, options.features)
     held_out = np.zeros(len(values), dtype=bool)
+    caps = None
     if options.outliers != "none":
         caps = np.percentile(values, options.outlier_percentile, axis=0)
         if options.outliers == "clip":
@@ -112,14 +126,24 @@ def prepare_features(
                     f"percentile leaves {(~held_out).sum()} of {len(values)} to fit; choose "
                     "outliers 'clip' or 'none'."
                 )
-    transformed = _transform(values, held_out, options)
-    scaled = _SCALER_CLASSES[options.scaler]().fit(transformed[~held_out]).transform(transformed)
+    transformed, lambdas = _transform(values, held_out, options)
+    scaler = _SCALER_CLASSES[options.scaler]().fit(transformed[~held_out])
+    scaled = scaler.transform(transformed)
     return PreparedFeatures(
         matrix=_read_only(np.ascontiguousarray(scaled, dtype=np.float64)),
         customer_ids=_read_only(customers[CUSTOMER_ID].astype(str).to_numpy(dtype=object)),
         held_out=_read_only(held_out),
         options=options,
+        fitted=FittedSteps(caps if options.outliers == "clip" else None, lambdas, *_affine(scaler)),
     )
+
+
+def _affine(scaler) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted scaler as ``(value - center) / scale``."""
+    if isinstance(scaler, MinMaxScaler):
+        return -scaler.min_ / scaler.scale_, 1.0 / scaler.scale_
+    center = scaler.mean_ if isinstance(scaler, StandardScaler) else scaler.center_
+    return np.asarray(center, dtype=np.float64), np.asarray(scaler.scale_, dtype=np.float64)
 
 
 def feature_matrix(customers: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
@@ -191,7 +215,10 @@ def _check_options(options: PreparationOptions) -> None:
         )
 
 
-def _transform(values: np.ndarray, held_out: np.ndarray, options: PreparationOptions) -> np.ndarray:
+def _transform(
+    values: np.ndarray, held_out: np.ndarray, options: PreparationOptions
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The transformed values, and the Yeo-Johnson lambdas where that transform is fitted."""
     if options.transform == "log1p":
         negative = (values < 0).sum(axis=0)
         for feature, count in zip(options.features, negative, strict=True):
@@ -201,11 +228,12 @@ def _transform(values: np.ndarray, held_out: np.ndarray, options: PreparationOpt
                     f"but {count:,} customers are below 0; choose transform 'yeo-johnson' "
                     "or 'none'."
                 )
-        return np.log1p(values)
+        return np.log1p(values), None
     if options.transform == "yeo-johnson":
         power = PowerTransformer(method="yeo-johnson", standardize=False)
-        return power.fit(values[~held_out]).transform(values)
-    return values
+        power.fit(values[~held_out])
+        return power.transform(values), power.lambdas_
+    return values, None
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

@@ -243,3 +243,23 @@ def test_real_data_file_on_spark_gives_the_reference_figures(online_retail_path,
     assert summary["rows_out"] == 392_692 and summary["customers"] == 4_338
     assert summary["revenue"] == pytest.approx(8_887_208.894, abs=0.01)
     assert_frame_equal(on_spark.customers, run_features(online_retail_path).customers)
+
+
+def test_a_sample_fit_assigned_on_spark(spark):
+    from sklearn.metrics import adjusted_rand_score
+
+    from segmentation.assignment import segment_in_engine
+    from segmentation.demo import DEMO_TRANSACTIONS
+    from segmentation.engine import text_identifiers
+    from segmentation.features import engine_customers
+    from segmentation.segment import segment_customers
+
+    loaded = load_transactions(DEMO_TRANSACTIONS)
+    found = engine_customers(clean_transactions(loaded, backend=spark))
+    result = segment_in_engine(found, sample_size=800, k=5)
+    assigned = text_identifiers(spark.to_pandas(result.customers))
+    assigned = assigned.sort_values("customer_id").reset_index(drop=True)
+    everyone = run_features(loaded).customers
+    assert assigned["customer_id"].tolist() == everyone["customer_id"].tolist()
+    full = segment_customers(everyone, k=5)
+    assert adjusted_rand_score(full.customers["cluster"], assigned["cluster"]) >= 0.9
