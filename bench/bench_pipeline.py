@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.bench_scale import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "online_retail.parquet"
@@ -57,7 +58,7 @@ def measure(path: str, repeat: int) -> dict[str, object]:
         times["clean"].append(cleaned_at - loaded_at)
         times["features"].append(done - cleaned_at)
         times["total"].append(done - start)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     return {
         "customers": len(customers),
         "medians": {stage: statistics.median(values) for stage, values in times.items()},

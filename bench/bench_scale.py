@@ -25,20 +25,29 @@ from pathlib import Path
 from bench.bench_segmentation import timed
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The stage that fits on a sample of customers and assigns every customer in the engine.
+ASSIGN = "sample fit + assign"
 #: Exact silhouettes take time in the square of the customers: above this many customers
 #: the pandas way's silhouette is estimated from the largest measured one, not run.
 FULL_SILHOUETTE_LIMIT = 50_000
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started its program (Linux's
+    ``VmHWM``; ``ru_maxrss`` would also count the parent's memory before the exec)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure_engine(path: str, repeat: int) -> dict[str, object]:
     """The package's stages, as ``segment`` runs them."""
+    from segmentation.assignment import SAMPLE_SIZE, segment_in_engine
     from segmentation.cleaning import clean_transactions
     from segmentation.clustering import fit_clusters, recommend_k, sweep_k
-    from segmentation.features import customer_table
+    from segmentation.features import customer_table, engine_customers
     from segmentation.pipeline import read_transactions
     from segmentation.preparation import prepare_features
     from segmentation.profiles import profile_clusters
@@ -56,6 +65,9 @@ def measure_engine(path: str, repeat: int) -> dict[str, object]:
     medians["linkage"], _ = timed(lambda: fit_clusters(prepared, k, "agglomerative"), repeat)
     cuts = score_cut_points(customers)
     medians["profiles"], _ = timed(lambda: profile_clusters(customers, fitted.labels, cuts), repeat)
+    medians[ASSIGN], _ = timed(
+        lambda: segment_in_engine(engine_customers(cleaned), sample_size=SAMPLE_SIZE), repeat
+    )
     return {
         "rows": loaded.report.rows_read,
         "customers": len(customers),
@@ -165,7 +177,7 @@ def report(factor: int, engine: dict, pandas: dict, command: dict, estimate: flo
     mine = sum(engine["medians"][s] for s in ("load", "clean", "features"))
     theirs = sum(pandas["medians"][s] for s in ("load", "clean", "features"))
     print(f"  {'load+clean+feat.':<18}{mine:>9.2f}s{theirs:>11.2f}s   ({theirs / mine:.1f}x)")
-    for stage in ("prepare", "sweep", "fit + silhouette", "linkage", "profiles"):
+    for stage in ("prepare", "sweep", "fit + silhouette", "linkage", "profiles", ASSIGN):
         other = pandas["medians"].get({"fit + silhouette": "silhouette"}.get(stage, stage))
         shown = f"{other:>11.2f}s" if other is not None else ""
         if stage == "fit + silhouette" and other is None and estimate is not None:

@@ -228,7 +228,7 @@ def _parse_date_texts(texts: pd.Series) -> tuple[pd.Series, str | None]:
         ).dt.round("s")
         notes.append("Excel serial numbers")
     rest = result.isna()
-    parts = texts[rest].str.extract(_DMY)
+    parts = _extract(texts[rest], _DMY)
     matched = parts[0].notna()
     if matched.any():
         day_first, note = _day_first(parts[matched])
@@ -240,6 +240,14 @@ def _parse_date_texts(texts: pd.Series) -> tuple[pd.Series, str | None]:
             pd.to_datetime(texts[rest], format="mixed", errors="coerce", utc=True)
         )
     return result, "; ".join(notes) or None
+
+
+def _extract(texts: pd.Series, pattern: re.Pattern) -> pd.DataFrame:
+    """The groups of ``pattern`` matched at the start of each text (as ``str.extract``,
+    a column per group, missing where it does not match), in one pass of ``re``."""
+    empty = (None,) * pattern.groups
+    rows = [(found.groups() if (found := pattern.match(t)) else empty) for t in texts]
+    return pd.DataFrame(rows, index=texts.index, columns=range(pattern.groups), dtype=object)
 
 
 def _day_first(parts: pd.DataFrame) -> tuple[bool, str]:
