@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
-from segmentation.engine import materialise, text_identifiers
+from segmentation.engine import exact_sum, materialise, text_identifiers
 from segmentation.errors import ModelError
 from segmentation.features import EngineCustomers
 from segmentation.preparation import PreparedFeatures
@@ -64,13 +64,14 @@ def segment_in_engine(
     sample = text_identifiers(backend.to_pandas(picked.drop("_key")))
     sample = sample.sort_values(CUSTOMER_ID, kind="stable").reset_index(drop=True)
     fitted = segment_customers(sample, seed=seed, **options)
+    _refuse_negative(table, backend, fitted.prepared)
     centroids = cluster_means(fitted.prepared, fitted.customers[CLUSTER].to_numpy())
     names = fitted.profiles.table[SEGMENT].tolist()  # row i is cluster i
     cluster = nearest_centroid(prepared_columns(table, fitted.prepared), centroids)
     segment = ibis.cases(*((cluster == i, name) for i, name in enumerate(names)))
     assigned = table.mutate(**{CLUSTER: cluster, SEGMENT: segment})
     sizes = backend.to_pandas(
-        assigned.group_by(CLUSTER).agg(customers=_.count(), revenue=_[MONETARY].sum())
+        assigned.group_by(CLUSTER).agg(customers=_.count(), revenue=exact_sum(_[MONETARY]))
     )
     sizes = sizes.sort_values(CLUSTER).reset_index(drop=True)
     sizes.insert(1, SEGMENT, [names[c] for c in sizes[CLUSTER]])
@@ -85,12 +86,28 @@ def segment_in_engine(
     return EngineSegmentation(assigned, fitted, sizes, tuple(notes))
 
 
+def _refuse_negative(table: ibis.Table, backend, prepared: PreparedFeatures) -> None:
+    """The log1p transform refuses values below 0 beyond the sample as in it."""
+    if prepared.options.transform != "log1p":
+        return
+    features = prepared.options.features
+    lowest = backend.execute(table.aggregate(**{f: table[f].min() for f in features})).iloc[0]
+    for feature in features:
+        if lowest[feature] < 0:
+            raise ModelError(
+                f"The log1p transform needs the feature {feature!r} to be at least 0, but "
+                "some customers are below 0; choose transform 'yeo-johnson' or 'none'."
+            )
+
+
 def cluster_means(prepared: PreparedFeatures, labels: np.ndarray) -> np.ndarray:
-    """The mean of each cluster (0 to k - 1) in the prepared space, one row per cluster."""
+    """The mean of each cluster (0 to k - 1) in the prepared space over the customers it
+    was fitted on (held-out customers left out), one row per cluster."""
     k = int(labels.max()) + 1
+    fitted = ~prepared.held_out
     sums = np.zeros((k, prepared.matrix.shape[1]))
-    np.add.at(sums, labels, prepared.matrix)
-    return sums / np.bincount(labels, minlength=k)[:, None]
+    np.add.at(sums, labels[fitted], prepared.matrix[fitted])
+    return sums / np.maximum(np.bincount(labels[fitted], minlength=k), 1)[:, None]
 
 
 def prepared_columns(table: ibis.Table, prepared: PreparedFeatures) -> list[ibis.Value]:

@@ -133,10 +133,10 @@ def _per_customer(lines: ibis.Table, orders: ibis.Table) -> ibis.Table:
     if STOCK_CODE in lines.columns:
         products = lines.select(CUSTOMER_ID, STOCK_CODE).distinct()
         products = products.group_by(CUSTOMER_ID).agg(distinct_products=_.count())
-        customers = customers.left_join(products, CUSTOMER_ID).drop(f"{CUSTOMER_ID}_right")
+        customers = _joined(customers, products)
     if COUNTRY in orders.columns:
         countries = _main_country(orders)
-        customers = customers.left_join(countries, CUSTOMER_ID).drop(f"{CUSTOMER_ID}_right")
+        customers = _joined(customers, countries)
     return customers
 
 
@@ -152,6 +152,13 @@ def _engine_table(
         )
     backend = backend or connect()
     return as_table(clean, backend), backend
+
+
+def _joined(customers: ibis.Table, extra: ibis.Table) -> ibis.Table:
+    """``customers`` with the columns of ``extra`` by customer id (a missing id, kept
+    when its cleaning step is off, matches a missing id)."""
+    same = customers[CUSTOMER_ID].identical_to(extra[CUSTOMER_ID])
+    return customers.left_join(extra, same).drop(f"{CUSTOMER_ID}_right")
 
 
 def _main_country(orders: ibis.Table) -> ibis.Table:

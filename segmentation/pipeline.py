@@ -154,7 +154,7 @@ def read_transactions(
             pass
     elif backend.name == "duckdb" and _file_size(source) >= engine_text_bytes:
         try:
-            return scan_text(source, columns=columns, backend=backend)
+            return scan_text(source, name=name, columns=columns, backend=backend)
         except NeedsParsing:
             pass
     data, display = read_source(source, name)

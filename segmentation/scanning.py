@@ -263,8 +263,9 @@ def _canonical(value: ibis.Value, canonical: str, profile: _Profile) -> ibis.Val
         text = trim(text)
     if canonical in profile.decimal_ids:
         text = ibis.cases((text.contains("."), text.re_replace(_DECIMAL_ID, r"\1")), else_=text)
-    # descriptions, long and only shown, are not profiled
-    return text.nullif("") if canonical in profile.empty | {DESCRIPTION} else text
+    # descriptions, long and only shown, are not profiled; trimmed blanks become empty
+    empty = profile.empty | profile.padded | {DESCRIPTION}
+    return text.nullif("") if canonical in empty else text
 
 
 def _out_of_range(when: ibis.Value) -> ibis.Value:

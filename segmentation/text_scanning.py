@@ -21,8 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import duckdb
 import ibis
 import pandas as pd
+import pyarrow.csv as pacsv
 from ibis.backends import BaseBackend
 
 from segmentation.engine import connect
@@ -43,7 +45,15 @@ from segmentation.schema import (
     NUMERIC_COLUMNS,
     STOCK_CODE,
 )
-from segmentation.values import MAX_NUMBER, Parsed, date_bounds, day_order, shorten
+from segmentation.values import (
+    MAX_NUMBER,
+    Parsed,
+    date_bounds,
+    day_order,
+    parse_dates,
+    parse_numbers,
+    shorten,
+)
 
 #: Bytes of the file's start read in memory to settle how the rest is read.
 SAMPLE_BYTES = 1 << 20
@@ -57,6 +67,14 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?
 _SLASH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/\d{4}(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _DECIMAL_ID = r"^(\d+)\.0+$"
+#: Characters Python's ``str.strip`` removes (DuckDB's ``trim`` alone removes spaces).
+_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+#: Characters that make DuckDB read a file name as a pattern.
+_GLOB = "*?[]{}"
+#: Most distinct unreadable values checked against the in-memory reader.
+MAX_CHECKED_VALUES = 10_000
+#: Lines DuckDB skips as the in-memory reader does: a wrong number of fields, bad bytes.
+_COUNTED = "('MISSING COLUMNS', 'TOO MANY COLUMNS', 'INVALID ENCODING')"
 #: Columns of the temporary file that say where a value could not be read.
 _BAD, _OUTSIDE = "_unreadable_", "_outside_"
 #: Columns of the temporary file: whether a date's first (second) field is above 12.
@@ -66,6 +84,7 @@ _ORDER_FLAGS = ("_first_above_12", "_second_above_12")
 def scan_text(
     path: str | Path,
     *,
+    name: str | None = None,
     columns: Mapping[str, str] | None = None,
     backend: BaseBackend | None = None,
 ) -> EngineTransactions:
@@ -76,17 +95,20 @@ def scan_text(
     file's start (no header, required column missing, ...).
     """
     path = Path(path)
+    name = name or path.name
     backend = backend or connect()
     if backend.name != "duckdb":
         raise NeedsParsing("Only DuckDB reads delimited text itself.")
+    if set(str(path)) & set(_GLOB):  # DuckDB would read the name as a pattern
+        raise NeedsParsing(f"{name}: a path with {_GLOB} is read in memory.")
     with path.open("rb") as handle:
         head = handle.read(SAMPLE_BYTES)
         whole = not handle.read(1)
     if not is_plain_text(head):
-        raise NeedsParsing(f"{path.name} is not plain text.")
+        raise NeedsParsing(f"{name} is not plain text.")
     if not whole:
         head = head[: head.rfind(b"\n") + 1]
-    raw = read_table(head, path.name)
+    raw = read_table(head, name)
     sample = canonical_transactions(raw, columns)
     plan = _plan(raw, sample)
     folder = tempfile.mkdtemp(prefix="segmentation-")
@@ -95,11 +117,12 @@ def scan_text(
     while True:  # read again when the whole file contradicts its start (at most twice)
         rejects = plan.copy(backend, path, target)
         figures = backend.raw_sql(plan.figures_query(target)).fetch_df().iloc[0]
-        skipped, skipped_examples, not_utf8 = _rejected(backend, rejects)
+        skipped, skipped_examples, not_utf8 = _rejected(backend, rejects, name)
         revised = plan.revised(figures, not_utf8)
         if revised == plan:
             break
         plan = revised
+    plan.check_unreadable(backend, target, name)
     date_note = plan.date_note(figures)
     unreadable, notes = plan.unreadable(figures, raw)
     encoding = "ISO-8859-1" if plan.encoding == "latin-1" else raw.encoding
@@ -151,24 +174,29 @@ class _Plan:
     def copy(self, backend: BaseBackend, path: Path, target: Path) -> str:
         """Read the file into ``target``; return the name of the table of rejected lines."""
         rejects = ibis.util.gen_name("rejects")
-        types = ", ".join(f"{_text(c)}: 'VARCHAR'" for c in self.header)
+        # columns by position (names differing only in case are one name to DuckDB)
+        types = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(self.header)))
+        nulls = ", ".join(_text(v) for v in pacsv.ConvertOptions().null_values)
         source = (
             f"read_csv({_text(str(path))}, columns={{{types}}}, header=true, auto_detect=false, "
             f"delim={_text(self.delimiter)}, quote='\"', escape='\"', skip={self.skip}, "
-            f"encoding={_text(self.encoding)}, null_padding=false, ignore_errors=true, "
-            f"store_rejects=true, rejects_table={_text(rejects)}, "
+            f"encoding={_text(self.encoding)}, nullstr=[{nulls}], null_padding=false, "
+            f"ignore_errors=true, store_rejects=true, rejects_table={_text(rejects)}, "
             f"rejects_scan={_text(rejects + '_scan')})"
         )
         selected = ", ".join(f"{sql} AS {_name(name)}" for name, sql in self._columns())
-        backend.raw_sql(
-            f"COPY (SELECT {selected} FROM {source}) TO {_text(str(target))} (FORMAT parquet)"
-        )
+        try:
+            backend.raw_sql(
+                f"COPY (SELECT {selected} FROM {source}) TO {_text(str(target))} (FORMAT parquet)"
+            )
+        except duckdb.Error:  # e.g. bytes that no encoding DuckDB reads can hold
+            raise NeedsParsing(f"{path.name} has lines DuckDB cannot read.") from None
         return rejects
 
     def _columns(self) -> list[tuple[str, str]]:
         columns = []
         for canonical, column in self.mapping.items():
-            value = _name(column)
+            value = f"c{self.header.index(column)}"
             if canonical == INVOICE_DATE:
                 parsed = self._date(value)
                 earliest, latest = date_bounds()
@@ -180,29 +208,46 @@ class _Plan:
                 columns.append((_BAD + canonical, _unless_read(value, kept)))
                 if self.date_order != "iso":  # the evidence of the order of day and month
                     for field, flag in enumerate(_ORDER_FLAGS, start=1):
-                        above = f"TRY_CAST(split_part(trim({value}), '/', {field}) AS INT) > 12"
+                        above = f"TRY_CAST(split_part({_strip(value)}, '/', {field}) AS INT) > 12"
                         columns.append((flag, above))
             elif canonical in NUMERIC_COLUMNS:
-                number = f"TRY_CAST(trim({value}) AS DOUBLE)"
+                number = f"TRY_CAST({_strip(value)} AS DOUBLE)"
                 readable = f"(isfinite({number}) AND abs({number}) <= {MAX_NUMBER!r})"
                 columns.append((canonical, f"CASE WHEN {readable} THEN {number} END"))
                 columns.append(
                     (_BAD + canonical, _unless_read(value, f"NULLIF({readable}, false)"))
                 )
             elif canonical in (CUSTOMER_ID, INVOICE_NO, STOCK_CODE):
-                whole = f"regexp_replace(trim({value}), '{_DECIMAL_ID}', '\\1')"
+                whole = f"regexp_replace({_strip(value)}, '{_DECIMAL_ID}', '\\1')"
                 columns.append((canonical, f"NULLIF({whole}, '')"))
             else:
-                text = f"trim({value})" if canonical == COUNTRY else value
+                text = f"{_strip(value)}" if canonical == COUNTRY else value
                 columns.append((canonical, f"NULLIF({text}, '')"))
         return columns
 
     def _date(self, value: str) -> str:
         if self.date_order == "iso":
-            return f"TRY_CAST(trim({value}) AS TIMESTAMP)"
+            return f"TRY_CAST({_strip(value)} AS TIMESTAMP)"
         order = "%d/%m/%Y" if self.date_order == "day first" else "%m/%d/%Y"
         formats = ", ".join(_text(f"{order}{t}") for t in (" %H:%M:%S", " %H:%M", ""))
-        return f"try_strptime(trim({value}), [{formats}])"
+        return f"try_strptime({_strip(value)}, [{formats}])"
+
+    def check_unreadable(self, backend: BaseBackend, target: Path, name: str) -> None:
+        """:class:`NeedsParsing` when the in-memory reader reads a value the engine could
+        not (a form of date or number the file's start did not show)."""
+        for canonical in self.mapping:
+            if canonical != INVOICE_DATE and canonical not in NUMERIC_COLUMNS:
+                continue
+            bad = _name(_BAD + canonical)
+            values = backend.raw_sql(
+                f"SELECT DISTINCT {bad} AS v FROM read_parquet({_text(str(target))}) "
+                f"WHERE {bad} IS NOT NULL LIMIT {MAX_CHECKED_VALUES + 1}"
+            ).fetch_df()["v"]
+            if len(values) > MAX_CHECKED_VALUES:
+                raise NeedsParsing(f"{name} has too many unreadable values to check.")
+            parse = parse_dates if canonical == INVOICE_DATE else parse_numbers
+            if parse(values.astype("str")).values.notna().any():
+                raise NeedsParsing(f"{name} writes some {canonical} in a form read in memory.")
 
     def figures_query(self, target: Path) -> str:
         """One pass over ``target``: unreadable values and the evidence of the date order."""
@@ -315,19 +360,29 @@ def _all_text(frame) -> str:
     return " ".join(" ".join(v for v in column.to_pylist() if v) for column in frame.columns)
 
 
-def _rejected(backend: BaseBackend, rejects: str) -> tuple[int, tuple[str, ...], bool]:
+def _rejected(backend: BaseBackend, rejects: str, name: str) -> tuple[int, tuple[str, ...], bool]:
     """Lines DuckDB skipped (a line with several errors once), the first five of them, and
-    whether some were skipped for bytes not in the encoding."""
+    whether some were skipped for bytes not in the encoding. :class:`NeedsParsing` when
+    DuckDB skipped lines for anything else than their number of fields or encoding (its
+    quoting rules are stricter than the in-memory reader's)."""
     found = backend.raw_sql(
         f"SELECT line, any_value(csv_line) AS text, bool_or(error_type = 'INVALID ENCODING') "
-        f"AS encoding FROM {_name(rejects)} GROUP BY line ORDER BY line"
+        f"AS encoding, bool_and(error_type IN {_COUNTED}) AS counted "
+        f"FROM {_name(rejects)} GROUP BY line ORDER BY line"
     ).fetch_df()
+    if not found["counted"].all():
+        raise NeedsParsing(f"{name} has lines quoted in a way DuckDB reads differently.")
     return len(found), tuple(found["text"].head(5)), bool(found["encoding"].any())
 
 
 def _unless_read(value: str, converted: str) -> str:
     """The text of a present value that ``converted`` could not read, else NULL."""
-    return f"CASE WHEN trim({value}) <> '' AND {converted} IS NULL THEN {value} END"
+    return f"CASE WHEN {_strip(value)} <> '' AND {converted} IS NULL THEN {value} END"
+
+
+def _strip(value: str) -> str:
+    """SQL for ``value`` without surrounding white space, as Python's ``str.strip``."""
+    return f"trim({value}, {_text(_WHITESPACE)})"
 
 
 def _name(identifier: str) -> str:

@@ -80,6 +80,17 @@ def test_a_sample_fit_assigns_every_customer_as_a_full_fit_does(demo_run):
     assert "random sample of 1,000" in result.notes[0]
 
 
+def test_held_out_customers_do_not_move_the_centroids(demo_run):
+    found = engine_customers(demo_run.cleaned)
+    result = segment_in_engine(
+        found, sample_size=3_000, k=4, outliers="holdout", outlier_percentile=90
+    )
+    assigned = text_identifiers(found.backend.to_pandas(result.customers))
+    sample = result.sample.customers.merge(assigned, on="customer_id", suffixes=("", "_all"))
+    # every customer the fit saw keeps its cluster; held-out ones get the nearest, as in memory
+    assert (sample["cluster"] == sample["cluster_all"]).mean() >= 0.999
+
+
 def test_the_same_table_and_seed_give_the_same_sample(demo_run):
     found = engine_customers(demo_run.cleaned)
     first = segment_in_engine(found, sample_size=500, k=4)

@@ -60,6 +60,18 @@ def test_frame_and_clean_result_give_the_same_table():
     pd.testing.assert_frame_equal(customer_features(result), customer_features(result.data))
 
 
+def test_guests_kept_are_one_customer_with_every_feature():
+    from segmentation.cleaning import CleaningOptions
+
+    rows = [("5", "A", 1, "2024-01-02 10:00", 2.0, None, "France")]
+    lines = pd.concat([LINES, _clean(rows).assign(customer_id=None)], ignore_index=True)
+    options = CleaningOptions(missing_customer_id=False)
+    customers = customer_features(clean_transactions(lines, options))
+    guest = customers[customers["customer_id"].isna()].iloc[0]
+    assert (guest.frequency, guest.distinct_products, guest.country) == (1, 1, "France")
+    assert customers["distinct_products"].dtype == "int64"
+
+
 def test_snapshot_date_can_be_set():
     result = clean_transactions(LINES)
     customers = customer_features(result, "2024-02-10")

@@ -121,6 +121,26 @@ def test_ids_keep_their_identity(tmp_path: Path) -> None:
     assert loaded["customer_id"].tolist()[:2] == ["12.5", "13.0"]
 
 
+def test_blank_text_is_missing_as_the_loader_has_it(tmp_path: Path) -> None:
+    table = pa.table(
+        {
+            "order_id": ["1", "2", "3"],
+            "customer": ["  ", "c1", " c2"],
+            "country": ["   ", "UK", "UK"],
+            "order_date": pa.array(pd.to_datetime(["2020-01-01"] * 3), pa.timestamp("us")),
+            "amount": [10.0, 20.0, 30.0],
+        }
+    )
+    path = _write(table, tmp_path / "blank.parquet")
+    scanned = scan_parquet(path)
+    frame = scanned.backend.to_pandas(scanned.table.order_by("_row"))
+    assert frame["customer_id"].isna().tolist() == [True, False, False]
+    assert frame["country"].isna().tolist() == [True, False, False]
+    assert frame["customer_id"].tolist()[1:] == ["c1", "c2"]
+    cleaned = clean_transactions(scanned)
+    assert cleaned.report.to_dict() == clean_transactions(load_transactions(path)).report.to_dict()
+
+
 def test_values_that_cannot_be_real_are_counted(tmp_path: Path) -> None:
     table = LINES.set_column(5, "UnitPrice", pa.array([2.5, np.inf, 1e13, 1.5, np.nan, 1.0]))
     scanned = scan_parquet(_write(table, tmp_path / "bad.parquet"))

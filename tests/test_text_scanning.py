@@ -139,3 +139,61 @@ def test_errors_are_those_of_the_in_memory_reader(tmp_path: Path):
     words = _write(tmp_path / "words.csv", [f"1;A;ITEM;{w};12/1/2010 8:26;2.0;1;UK" for w in "abc"])
     with pytest.raises(ColumnError, match="holds text, not a number"):
         scan_text(words)
+
+
+def test_words_for_missing_values_and_odd_blanks_read_as_in_memory(tmp_path: Path):
+    lines = [
+        "1;A;ITEM;2;12/1/2010 8:26;2.5;NULL;UK",  # a guest, as the word NULL
+        "2;A;ITEM;NA;12/2/2010 8:26;N/A;17850;UK",  # missing quantity and price
+        "3;A;ITEM;1;12/13/2010 8:26;2.5;\t17850;UK\t",  # a tab around id and country
+        "4;A;ITEM;1;12/14/2010 8:26;nan;17850;UK",
+    ]
+    header = HEADER.replace("Country", "country;Country")  # names that differ in case
+    path = tmp_path / "odd.csv"
+    path.write_text("\n".join([header, *(line + ";X" for line in lines)]) + "\n")
+    scanned = _same_as_in_memory(path)
+    assert scanned.report.unreadable == {}
+    customers = customer_features(clean_transactions(scanned))
+    assert customers["customer_id"].tolist() == ["17850"]
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        "9;B;ITEM;1;2010-12-20 10:00;2.0;1;UK",  # ISO dates after slashed ones
+        '9;B;ITEM;1;12/20/2010 10:00;"1,234.50";1;UK',  # a thousands separator
+        '9;B;"12\\" FRAME";1;12/20/2010 10:00;2.0;1;UK',  # quotes DuckDB reads otherwise
+        '9;B;"ab"c;1;12/20/2010 10:00;2.0;1;UK',
+    ],
+)
+def test_forms_beyond_the_start_fall_back_to_the_in_memory_reader(tmp_path, monkeypatch, later):
+    lines = [f"5{i:05d};A;ITEM;1;12/{1 + i % 12}/2010 8:26;2.0;{i % 5};UK" for i in range(300)]
+    path = _write(tmp_path / "later.csv", [*lines, later])
+    monkeypatch.setattr("segmentation.text_scanning.SAMPLE_BYTES", 2_000)
+    with pytest.raises(NeedsParsing):
+        scan_text(path)
+    loaded = read_transactions(path, engine_text_bytes=0)
+    reference = load_transactions(path)
+    assert not isinstance(loaded, EngineTransactions)
+    assert loaded.report.to_dict() == reference.report.to_dict()
+
+
+def test_windows_1252_letters_beyond_the_start_fall_back(tmp_path: Path, monkeypatch):
+    lines = [f"5{i:05d};A;ITEM;1;12/1/2010 8:26;2.0;{i % 5};UK" for i in range(300)]
+    path = _write(
+        tmp_path / "euro.csv",
+        [*lines, "9;B;GIFT €10;1;12/13/2010 8:26;2.0;1;UK"],
+        encoding="cp1252",
+    )
+    monkeypatch.setattr("segmentation.text_scanning.SAMPLE_BYTES", 2_000)
+    with pytest.raises(NeedsParsing):
+        scan_text(path)
+    assert read_transactions(path, engine_text_bytes=0).report.encoding == "Windows-1252"
+
+
+def test_a_file_name_is_never_a_pattern(tmp_path: Path):
+    _write(tmp_path / "data1.csv", LINES[:1])
+    path = _write(tmp_path / "data[1].csv", LINES)
+    with pytest.raises(NeedsParsing):
+        scan_text(path)
+    assert read_transactions(path, engine_text_bytes=0).report.rows_read == 7
