@@ -43,7 +43,9 @@ SPARK_CONFIG: dict[str, str] = {
 
 def connect() -> BaseBackend:
     """A fresh in-process DuckDB connection (one per pipeline run; not shared across threads)."""
-    return ibis.duckdb.connect()
+    backend = ibis.duckdb.connect()
+    backend.raw_sql("SET enable_progress_bar = false")  # it would print on long queries
+    return backend
 
 
 def connect_spark(master: str = "local[2]") -> BaseBackend:

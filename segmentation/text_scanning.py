@@ -381,8 +381,11 @@ def _unless_read(value: str, converted: str) -> str:
 
 
 def _strip(value: str) -> str:
-    """SQL for ``value`` without surrounding white space, as Python's ``str.strip``."""
-    return f"trim({value}, {_text(_WHITESPACE)})"
+    """SQL for ``value`` without surrounding white space, as Python's ``str.strip`` (the
+    pattern first: trimming a list of characters is several times slower)."""
+    edge = _text(f"^[{_WHITESPACE}]|[{_WHITESPACE}]$")
+    trimmed = f"trim({value}, {_text(_WHITESPACE)})"
+    return f"CASE WHEN regexp_matches({value}, {edge}) THEN {trimmed} ELSE {value} END"
 
 
 def _name(identifier: str) -> str:
