@@ -27,6 +27,7 @@ All times with one thread (see ``_one_thread``).
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -64,6 +65,11 @@ MIN_CLUSTER_SHARE = 0.01
 #: 17334): ten k-means fits of 3,000 customers took 0.5–5 s each with the default two
 #: threads and 0.02 s with one. With a handful of features threads gain little anyway.
 _one_thread = threadpool_limits.wrap(limits=1)
+
+#: The k-means fits and sample silhouettes of the latest sweep of each prepared feature
+#: set (freed with it): fitting a k the sweep fitted, with the same settings, is the same
+#: seeded model, so :func:`fit_clusters` takes it from there.
+_SWEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 #: Sweep measures that vote on k, with the direction that is better.
 _CRITERIA: tuple[tuple[str, str, str], ...] = (
@@ -143,6 +149,8 @@ def sweep_k(
     labelings = [fits.labels[k][sample] for k in complete]
     silhouettes = dict(zip(complete, _silhouettes_of_sample(distances, labelings), strict=True))
     del distances
+    if method == "kmeans":  # its notes hold for every k
+        _SWEPT[prepared] = (settings, silhouette_sample_size, fits, silhouettes)
 
     def measures(k: int) -> dict[str, float]:
         labels = fits.labels[k]
@@ -192,7 +200,11 @@ def fit_clusters(
     largest = max_clusters(prepared)
     if k > largest:
         raise ModelError(_too_few_message(prepared, k, largest))
-    fits = _fit_all(prepared, [k], settings)
+    swept = _SWEPT.get(prepared)
+    if swept and swept[:2] == (settings, silhouette_sample_size) and k in swept[3]:
+        fits, sampled = swept[2], swept[3][k]  # the sweep fitted this very model
+    else:
+        fits, sampled = _fit_all(prepared, [k], settings), None
     labels = fits.labels[k]
     if np.unique(labels).size < k:
         raise ModelError(
@@ -201,8 +213,10 @@ def fit_clusters(
         )
     sample = sample_rows(prepared.n_customers, silhouette_sample_size, seed)
     values = np.full(prepared.n_customers, np.nan)
-    distances = pairwise_distances(prepared.matrix[sample])
-    values[sample] = _silhouettes_of_sample(distances, [labels[sample]])[0]
+    if sampled is None:
+        distances = pairwise_distances(prepared.matrix[sample])
+        sampled = _silhouettes_of_sample(distances, [labels[sample]])[0]
+    values[sample] = sampled
     notes = list(fits.notes)
     if len(sample) < prepared.n_customers:
         notes.append(

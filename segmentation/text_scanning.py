@@ -206,12 +206,16 @@ class _Plan:
                 columns.append((canonical, kept))
                 columns.append((_OUTSIDE + canonical, f"CASE WHEN {outside} THEN {value} END"))
                 columns.append((_BAD + canonical, _unless_read(value, kept)))
-                if self.date_order != "iso":  # the evidence of the order of day and month
+                if self.date_order != "iso":  # the order of day and month, from whole dates
                     for field, flag in enumerate(_ORDER_FLAGS, start=1):
-                        above = f"TRY_CAST(split_part({_strip(value)}, '/', {field}) AS INT) > 12"
-                        columns.append((flag, above))
+                        part = f"TRY_CAST(split_part({_strip(value)}, '/', {field}) AS INT)"
+                        whole = _matches(value, _SLASH_DATE)
+                        columns.append((flag, f"CASE WHEN {whole} THEN {part} > 12 END"))
             elif canonical in NUMERIC_COLUMNS:
-                number = f"TRY_CAST({_strip(value)} AS DOUBLE)"
+                # only the forms the file's start showed: anything else is left to the check
+                # of unreadable values (DuckDB reads 1_000, for one, which pandas does not)
+                plain = _matches(value, _PLAIN_NUMBER)
+                number = f"CASE WHEN {plain} THEN TRY_CAST({_strip(value)} AS DOUBLE) END"
                 readable = f"(isfinite({number}) AND abs({number}) <= {MAX_NUMBER!r})"
                 columns.append((canonical, f"CASE WHEN {readable} THEN {number} END"))
                 columns.append(
@@ -226,8 +230,9 @@ class _Plan:
         return columns
 
     def _date(self, value: str) -> str:
-        if self.date_order == "iso":
-            return f"TRY_CAST({_strip(value)} AS TIMESTAMP)"
+        if self.date_order == "iso":  # no offsets: the in-memory reader converts them to UTC
+            iso = _matches(value, _ISO_DATE)
+            return f"CASE WHEN {iso} THEN TRY_CAST({_strip(value)} AS TIMESTAMP) END"
         order = "%d/%m/%Y" if self.date_order == "day first" else "%m/%d/%Y"
         formats = ", ".join(_text(f"{order}{t}") for t in (" %H:%M:%S", " %H:%M", ""))
         return f"try_strptime({_strip(value)}, [{formats}])"
@@ -378,6 +383,11 @@ def _rejected(backend: BaseBackend, rejects: str, name: str) -> tuple[int, tuple
 def _unless_read(value: str, converted: str) -> str:
     """The text of a present value that ``converted`` could not read, else NULL."""
     return f"CASE WHEN {_strip(value)} <> '' AND {converted} IS NULL THEN {value} END"
+
+
+def _matches(value: str, pattern: re.Pattern) -> str:
+    """SQL: whether ``value``, stripped, matches ``pattern`` (written for both engines)."""
+    return f"regexp_full_match({_strip(value)}, {_text(pattern.pattern.strip('^$'))})"
 
 
 def _strip(value: str) -> str:

@@ -87,6 +87,20 @@ def test_sweep_is_deterministic_and_skips_k_beyond_the_customers():
     assert sweep_k(small, "kmeans").k.tolist() == [2, 3, 4, 5]
 
 
+def test_a_fit_after_a_sweep_is_the_fit_without_one():
+    swept, _ = prepared_blobs(4, outliers="holdout")
+    sweep_k(swept, silhouette_sample_size=200)
+    fresh, _ = prepared_blobs(4, outliers="holdout")  # equal features, never swept
+    for k, size in ((4, 200), (3, 200), (4, 300)):  # taken from the sweep, then not
+        after = fit_clusters(swept, k, silhouette_sample_size=size)
+        alone = fit_clusters(fresh, k, silhouette_sample_size=size)
+        np.testing.assert_array_equal(after.labels, alone.labels)
+        # the sweep sums all its ks' distances in one product: the last digit may differ
+        np.testing.assert_allclose(after.silhouette_values, alone.silhouette_values, rtol=1e-12)
+        assert after.silhouette == pytest.approx(alone.silhouette, rel=1e-12)
+        assert after.notes == alone.notes
+
+
 def test_silhouette_above_the_sample_size_uses_a_stated_seeded_sample():
     prepared, _ = prepared_blobs(3)
     result = fit_clusters(prepared, 3, silhouette_sample_size=100, seed=5)

@@ -197,3 +197,25 @@ def test_a_file_name_is_never_a_pattern(tmp_path: Path):
     with pytest.raises(NeedsParsing):
         scan_text(path)
     assert read_transactions(path, engine_text_bytes=0).report.rows_read == 7
+
+
+def test_only_whole_dates_and_plain_numbers_are_read_by_the_engine(tmp_path: Path):
+    lines = [
+        "1;A;ITEM;1;2/6/2011 10:00;2.0;1;UK",
+        "2;A;ITEM;1;13/1/2011 10:00 x;2.0;1;UK",  # no date: no evidence of the day order
+        "3;A;ITEM;1_000;3/4/2011 10:00;2.0;1;UK",  # DuckDB alone reads 1_000 as a number
+    ]
+    scanned = _same_as_in_memory(_write(tmp_path / "forms.csv", lines))
+    assert scanned.report.unreadable == {"quantity": 1, "invoice_date": 1}
+    dates = scanned.backend.to_pandas(scanned.table.order_by("_row"))["invoice_date"]
+    assert dates.iloc[0] == pd.Timestamp("2011-02-06 10:00")
+
+
+def test_time_zones_beyond_the_start_fall_back(tmp_path: Path, monkeypatch):
+    lines = [f"5{i:05d};A;ITEM;1;2010-12-01 08:26:00;2.0;{i % 5};UK" for i in range(300)]
+    path = _write(tmp_path / "zones.csv", [*lines, "9;B;ITEM;1;2010-12-02 08:26:00+05:00;2;1;UK"])
+    monkeypatch.setattr("segmentation.text_scanning.SAMPLE_BYTES", 2_000)
+    with pytest.raises(NeedsParsing):
+        scan_text(path)
+    loaded = read_transactions(path, engine_text_bytes=0)
+    assert loaded.data["invoice_date"].iloc[-1] == pd.Timestamp("2010-12-02 03:26")
