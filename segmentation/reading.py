@@ -96,6 +96,21 @@ def is_plain_text(start: bytes) -> bool:
     return not start.startswith(binary)
 
 
+def not_utf8_note(encoding: str) -> str:
+    """The report's note on a text file read in a one-byte encoding."""
+    return f"The file is not UTF-8; it was read as {encoding}."
+
+
+def skipped_lines_note(
+    count: int, example: str, which: str = "with a wrong number of fields"
+) -> str:
+    """The report's note on the lines of a text file that were skipped, ``which`` they are."""
+    return (
+        f"{count:,} line(s) {which} were skipped (e.g. {example[:80]!r}); they are counted "
+        "in the cleaning report."
+    )
+
+
 def unreadable_parquet(name: str) -> FileFormatError:
     """The error for a Parquet file that cannot be read."""
     return FileFormatError(
@@ -677,12 +692,9 @@ def _read_text(data: bytes, name: str) -> RawTable:
     if table.num_rows == 0:
         raise no_data_rows(name)
     if encoding in ("Windows-1252", "ISO-8859-1"):
-        notes.append(f"The file is not UTF-8; it was read as {encoding}.")
+        notes.append(not_utf8_note(encoding))
     if skipped:
-        notes.append(
-            f"{len(skipped):,} line(s) with a wrong number of fields were skipped "
-            f"(e.g. {skipped[0][:80]!r}); they are counted in the cleaning report."
-        )
+        notes.append(skipped_lines_note(len(skipped), skipped[0]))
     return RawTable(
         frame=table,
         name=name,

@@ -45,11 +45,11 @@ from segmentation.schema import (
     STOCK_CODE,
     TRANSACTION_COLUMNS,
 )
-from segmentation.values import EARLIEST_DATE, MAX_NUMBER, date_bounds, shorten
+from segmentation.values import DECIMAL_ID, EARLIEST_DATE, MAX_NUMBER, date_bounds, shorten
 
 _IDENTIFIERS = (CUSTOMER_ID, INVOICE_NO, STOCK_CODE)
-#: An id written as a whole number with a decimal point and zeros, such as ``17850.0``.
-_DECIMAL_ID = r"^(\d+)\.0+$"
+#: The report's note on a table the engine scans.
+SCANNED_NOTE = "The engine reads the table where it lies, with no copy of it in memory."
 
 
 class NeedsParsing(ColumnError):
@@ -186,7 +186,7 @@ def table_transactions(
         converted[canonical] = _canonical(source[column], canonical, profile)
     order = [c for c in (ROW, *TRANSACTION_COLUMNS) if c in converted]
     table = source.select(**{c: converted[c] for c in order})
-    notes = ["The engine reads the table where it lies, with no copy of it in memory."]
+    notes = [SCANNED_NOTE]
     if INVOICE_NO not in table.columns:
         day = table[INVOICE_DATE].strftime("%Y-%m-%d")
         order = table[CUSTOMER_ID].cast("string").concat(" ", day)
@@ -262,7 +262,7 @@ def _canonical(value: ibis.Value, canonical: str, profile: _Profile) -> ibis.Val
     if canonical in profile.padded:
         text = trim(text)
     if canonical in profile.decimal_ids:
-        text = ibis.cases((text.contains("."), text.re_replace(_DECIMAL_ID, r"\1")), else_=text)
+        text = ibis.cases((text.contains("."), text.re_replace(DECIMAL_ID, r"\1")), else_=text)
     # descriptions, long and only shown, are not profiled; trimmed blanks become empty
     empty = profile.empty | profile.padded | {DESCRIPTION}
     return text.nullif("") if canonical in empty else text

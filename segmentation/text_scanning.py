@@ -35,8 +35,14 @@ from segmentation.loading import (
     refuse_unreadable,
     unreadable_note,
 )
-from segmentation.reading import RawTable, is_plain_text, read_table
-from segmentation.scanning import EngineTransactions, NeedsParsing, scan_parquet
+from segmentation.reading import (
+    RawTable,
+    is_plain_text,
+    not_utf8_note,
+    read_table,
+    skipped_lines_note,
+)
+from segmentation.scanning import SCANNED_NOTE, EngineTransactions, NeedsParsing, scan_parquet
 from segmentation.schema import (
     COUNTRY,
     CUSTOMER_ID,
@@ -46,6 +52,7 @@ from segmentation.schema import (
     STOCK_CODE,
 )
 from segmentation.values import (
+    DECIMAL_ID,
     MAX_NUMBER,
     Parsed,
     date_bounds,
@@ -66,7 +73,6 @@ _DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _SLASH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/\d{4}(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
-_DECIMAL_ID = r"^(\d+)\.0+$"
 #: Characters Python's ``str.strip`` removes (DuckDB's ``trim`` alone removes spaces).
 _WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 #: Characters that make DuckDB read a file name as a pattern.
@@ -77,6 +83,8 @@ MAX_CHECKED_VALUES = 10_000
 _COUNTED = "('MISSING COLUMNS', 'TOO MANY COLUMNS', 'INVALID ENCODING')"
 #: Columns of the temporary file that say where a value could not be read.
 _BAD, _OUTSIDE = "_unreadable_", "_outside_"
+#: Columns parsed from text (the rest are copied as text).
+_PARSED = (INVOICE_DATE, *NUMERIC_COLUMNS)
 #: Columns of the temporary file: whether a date's first (second) field is above 12.
 _ORDER_FLAGS = ("_first_above_12", "_second_above_12")
 
@@ -126,19 +134,19 @@ def scan_text(
     date_note = plan.date_note(figures)
     unreadable, notes = plan.unreadable(figures, raw)
     encoding = "ISO-8859-1" if plan.encoding == "latin-1" else raw.encoding
-    kept = [n for n in raw.notes if not n.startswith("The file is not UTF-8")]
-    kept = kept[:-1] if raw.skipped_lines else kept
+    # the notes of the file's start, but those on its encoding and skipped lines
+    start_only = {not_utf8_note(raw.encoding or "")}
+    if raw.skipped_lines:
+        start_only.add(skipped_lines_note(raw.skipped_lines, raw.skipped_examples[0]))
+    kept = [n for n in raw.notes if n not in start_only]
     if encoding == "ISO-8859-1":
-        kept.append(f"The file is not UTF-8; it was read as {encoding}.")
+        kept.append(not_utf8_note(encoding))
     if skipped:
-        kept.append(
-            f"{skipped:,} line(s) that could not be read (a wrong number of fields, or bytes "
-            f"not in {encoding}) were skipped (e.g. {skipped_examples[0][:80]!r}); they "
-            "are counted in the cleaning report."
-        )
+        which = f"that could not be read (a wrong number of fields, or bytes not in {encoding})"
+        kept.append(skipped_lines_note(skipped, skipped_examples[0], which))
     canonical = {c: c for c in plan.mapping}
     scanned = scan_parquet(target, columns=canonical, backend=backend)
-    engine_notes = [n for n in scanned.report.notes if not n.startswith("The engine reads")]
+    engine_notes = [n for n in scanned.report.notes if n != SCANNED_NOTE]
     report = replace(
         sample.report,
         rows_read=scanned.report.rows_read,
@@ -170,6 +178,11 @@ class _Plan:
     mapping: dict[str, str]
     #: ``iso``, ``month first`` or ``day first``.
     date_order: str
+
+    @property
+    def parsed(self) -> list[str]:
+        """The canonical columns the plan parses from text."""
+        return [c for c in _PARSED if c in self.mapping]
 
     def copy(self, backend: BaseBackend, path: Path, target: Path) -> str:
         """Read the file into ``target``; return the name of the table of rejected lines."""
@@ -222,7 +235,7 @@ class _Plan:
                     (_BAD + canonical, _unless_read(value, f"NULLIF({readable}, false)"))
                 )
             elif canonical in (CUSTOMER_ID, INVOICE_NO, STOCK_CODE):
-                whole = f"regexp_replace({_strip(value)}, '{_DECIMAL_ID}', '\\1')"
+                whole = f"regexp_replace({_strip(value)}, '{DECIMAL_ID}', '\\1')"
                 columns.append((canonical, f"NULLIF({whole}, '')"))
             else:
                 text = f"{_strip(value)}" if canonical == COUNTRY else value
@@ -240,9 +253,7 @@ class _Plan:
     def check_unreadable(self, backend: BaseBackend, target: Path, name: str) -> None:
         """:class:`NeedsParsing` when the in-memory reader reads a value the engine could
         not (a form of date or number the file's start did not show)."""
-        for canonical in self.mapping:
-            if canonical != INVOICE_DATE and canonical not in NUMERIC_COLUMNS:
-                continue
+        for canonical in self.parsed:
             bad = _name(_BAD + canonical)
             values = backend.raw_sql(
                 f"SELECT DISTINCT {bad} AS v FROM read_parquet({_text(str(target))}) "
@@ -257,16 +268,15 @@ class _Plan:
     def figures_query(self, target: Path) -> str:
         """One pass over ``target``: unreadable values and the evidence of the date order."""
         figures = []
-        for canonical in self.mapping:
-            if canonical == INVOICE_DATE or canonical in NUMERIC_COLUMNS:
-                bad = _name(_BAD + canonical)
-                figures += [
-                    f"count({bad}) AS {_name('bad ' + canonical)}",
-                    f"count({_name(canonical)}) AS {_name('read ' + canonical)}",
-                    f"arg_min({bad}, file_row_number) AS {_name('example ' + canonical)}",
-                    f"min(CASE WHEN {bad} IS NOT NULL THEN file_row_number END) "
-                    f"AS {_name('position ' + canonical)}",
-                ]
+        for canonical in self.parsed:
+            bad = _name(_BAD + canonical)
+            figures += [
+                f"count({bad}) AS {_name('bad ' + canonical)}",
+                f"count({_name(canonical)}) AS {_name('read ' + canonical)}",
+                f"arg_min({bad}, file_row_number) AS {_name('example ' + canonical)}",
+                f"min(CASE WHEN {bad} IS NOT NULL THEN file_row_number END) "
+                f"AS {_name('position ' + canonical)}",
+            ]
         outside = _name(_OUTSIDE + INVOICE_DATE)
         figures.append(f"count({outside}) AS _outside")
         for flag in _ORDER_FLAGS:
@@ -285,21 +295,20 @@ class _Plan:
             return replace(self, encoding="latin-1")
         if self.date_order == "iso":
             return self
-        day_first = day_order(*(bool(figures[flag]) for flag in _ORDER_FLAGS))[0]
+        day_first = _day_order(figures)[0]
         return replace(self, date_order="day first" if day_first else "month first")
 
     def date_note(self, figures: pd.Series) -> str | None:
         """The reading of dates, as the in-memory reader words it for the whole file."""
         if self.date_order == "iso":
             return None
-        return day_order(*(bool(figures[flag]) for flag in _ORDER_FLAGS))[1]
+        return _day_order(figures)[1]
 
     def unreadable(self, figures: pd.Series, raw: RawTable) -> tuple[dict[str, int], list[str]]:
         """Unreadable values per column and their notes; refuses a column that is mostly so."""
         counts, notes = {}, []
-        for canonical, column in self.mapping.items():
-            if canonical != INVOICE_DATE and canonical not in NUMERIC_COLUMNS:
-                continue
+        for canonical in self.parsed:
+            column = self.mapping[canonical]
             bad = int(figures[f"bad {canonical}"])
             position = figures[f"position {canonical}"]
             parsed = Parsed(
@@ -331,9 +340,8 @@ def _plan(raw: RawTable, sample: Transactions) -> _Plan:
     header = tuple(frame.column_names)
     mapping = sample.report.mapping
     date_order = "iso"
-    for canonical, column in mapping.items():
-        if canonical != INVOICE_DATE and canonical not in NUMERIC_COLUMNS:
-            continue
+    for canonical in (c for c in _PARSED if c in mapping):
+        column = mapping[canonical]
         # the values the in-memory reader read (the rest are unreadable either way)
         values = pd.Series(frame.column(column).to_pandas()).str.strip()
         values = values[sample.data[canonical].notna().to_numpy()]
@@ -359,6 +367,11 @@ def _date_order(values: pd.Series, name: str) -> str:
         raise NeedsParsing(f"{name} writes dates in a form read in memory.")
     above = (bool((parts[field].astype(int) > 12).any()) for field in (0, 1))
     return "day first" if day_order(*above)[0] else "month first"
+
+
+def _day_order(figures: pd.Series) -> tuple[bool, str]:
+    """Whether the whole file's dates are day first, and the note saying why."""
+    return day_order(*(bool(figures[flag]) for flag in _ORDER_FLAGS))
 
 
 def _all_text(frame) -> str:

@@ -33,6 +33,8 @@ _ISO = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T].*)?$")
 _CURRENCY = re.compile(r"[£$€¥\s\u00a0'’]|EUR|GBP|USD")
 #: Characters of a value or name quoted in a message.
 QUOTED_CHARS = 60
+#: An id written as a whole number with a decimal point and zeros, such as ``17850.0``.
+DECIMAL_ID = r"^(\d+)\.0+$"
 
 
 def shorten(text: object, limit: int = QUOTED_CHARS) -> str:
@@ -66,7 +68,7 @@ def parse_identifiers(raw: pd.Series) -> pd.Series:
         return raw.astype("str")
     text = _as_text(raw).str.strip()
     if text.str.contains(".", regex=False).any():
-        text = text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+        text = text.str.replace(DECIMAL_ID, r"\1", regex=True)
     return text.where(text != "", None)
 
 
