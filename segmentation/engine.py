@@ -7,8 +7,11 @@ and is the default; Spark (``pyspark``, which needs Java) is imported only when 
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 
+import duckdb
 import ibis
 import numpy as np
 import pandas as pd
@@ -41,9 +44,25 @@ SPARK_CONFIG: dict[str, str] = {
 }
 
 
+_DATABASE_LOCK = threading.Lock()
+
+
+@functools.cache
+def _database() -> duckdb.DuckDBPyConnection:
+    """The process's in-process DuckDB database, opened on first use."""
+    return duckdb.connect()
+
+
 def connect() -> BaseBackend:
-    """A fresh in-process DuckDB connection (one per pipeline run; not shared across threads)."""
-    backend = ibis.duckdb.connect()
+    """A fresh DuckDB connection (one per pipeline run; not shared across threads).
+
+    Its temporary tables and views are its own and go when it is closed or dropped;
+    all connections share one in-process database, which is opened once (a new
+    database costs more than some whole queries).
+    """
+    with _DATABASE_LOCK:  # one thread at a time opens a connection
+        connection = _database().cursor()
+    backend = ibis.duckdb.from_connection(connection)
     backend.raw_sql("SET enable_progress_bar = false")  # it would print on long queries
     return backend
 
@@ -101,6 +120,8 @@ def exact_sum(value: ibis.NumericValue) -> ibis.NumericValue:
 
 def materialise(expr: ibis.Table, backend: BaseBackend) -> ibis.Table:
     """Compute ``expr`` once into a temporary table of ``backend`` and return that table."""
+    if backend.name == "duckdb":
+        return _named(expr, backend, "TABLE")
     if not _is_spark(backend):
         return backend.create_table(ibis.util.gen_name("step"), obj=expr, temp=True)
     return _spark_view(backend, backend._session.sql(backend.compile(expr)), "step")
@@ -115,9 +136,15 @@ def view(expr: ibis.Table, backend: BaseBackend) -> ibis.Table:
     """
     if backend.name != "duckdb":
         return materialise(expr, backend)
-    name = ibis.util.gen_name("view")
+    return _named(expr, backend, "VIEW")
+
+
+def _named(expr: ibis.Table, backend: BaseBackend, kind: str) -> ibis.Table:
+    """``expr`` as a DuckDB temporary table or view of its own name, created by one
+    statement (Ibis's ``create_table`` costs several round trips)."""
+    name = ibis.util.gen_name(kind.lower())
     backend._run_pre_execute_hooks(expr)  # registers the in-memory tables it reads
-    backend.raw_sql(f'CREATE TEMPORARY VIEW "{name}" AS {backend.compile(expr)}')
+    backend.raw_sql(f'CREATE TEMPORARY {kind} "{name}" AS {backend.compile(expr)}')
     return backend.table(name)
 
 
