@@ -23,6 +23,7 @@ from segmentation.engine import (
     engine_table,
     materialise,
     text_identifiers,
+    view,
 )
 from segmentation.errors import CleaningError
 from segmentation.loading import Transactions
@@ -247,7 +248,7 @@ def clean_transactions(
     source = _Input.of(transactions, backend)
     backend, table, skipped = source.backend, source.table, source.skipped
     table = table.mutate(**{TOTAL_PURCHASE: _line_total(table)})
-    duplicates = _later_duplicates(table, backend) if options.duplicates else None
+    duplicates = _later_duplicates(table, options, backend) if options.duplicates else None
     matched = (
         _matched_originals(table, options, duplicates, backend)
         if options.net_cancellations
@@ -257,8 +258,10 @@ def clean_transactions(
     reasons = _reason_cases(table, options, duplicates, originals)
     reason = ibis.cases(*reasons, else_=ibis.null("int8")) if reasons else ibis.null("int8")
     marked = table.mutate(_reason=reason)
+    if backend.name == "duckdb":  # a view: the queries below refer to it, not compile it again
+        marked = view(marked, backend)
     # the rows and revenue of each step and the clean lines' order totals, in one pass
-    groups = order_totals(table.mutate(_reason=reason.fill_null(KEPT)), "_reason")
+    groups = order_totals(marked.mutate(_reason=marked["_reason"].fill_null(KEPT)), "_reason")
     groups = materialise(groups, backend)
     counts = _counts(groups, backend)
     examples = _examples(marked, counts, source)
@@ -365,12 +368,19 @@ def _invalid(table: ibis.Table) -> ibis.Value:
     return condition
 
 
-def _later_duplicates(table: ibis.Table, backend: BaseBackend) -> ibis.Table:
+def _later_duplicates(
+    table: ibis.Table, options: CleaningOptions, backend: BaseBackend
+) -> ibis.Table:
     """The row numbers of rows equal in every column to an earlier row, in the engine.
 
-    Only rows sharing invoice and product with another row can be duplicates, so those
+    Rows that a step before this one removes are left out: a row equal to one of
+    them is removed by that same step, which looks at the row's values alone. Only
+    rows sharing invoice and product with another row can be duplicates, so those
     keys are found first and the exact comparison runs on their rows alone.
     """
+    step = STEP_NAMES.index("duplicates")
+    earlier = [c for c, number in _reason_cases(table, options, None, None) if number < step]
+    table = table.filter(*[~condition for condition in earlier]) if earlier else table
     columns = [c for c in table.columns if c not in (ROW, TOTAL_PURCHASE)]
     candidates = table
     key = [c for c in (INVOICE_NO, STOCK_CODE) if c in table.columns]
