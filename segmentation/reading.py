@@ -354,7 +354,9 @@ _XML_SPACE = np.isin(_BYTE, [9, 10, 13, 32])
 _TAG_END = np.isin(_BYTE, [9, 10, 13, 32, 47, 62])  # a blank, "/" or ">"
 _LETTER = ((_BYTE >= 65) & (_BYTE <= 90)) | ((_BYTE >= 97) & (_BYTE <= 122))
 _DIGIT = (_BYTE >= 48) & (_BYTE <= 57)
-_REFERENCE_WIDTH = 16  # bytes of r="..." looked at: 5 letters and 8 digits, and more
+_REFERENCE_LETTERS = 5  # letters of a reference looked at (a column has at most 3)
+_REFERENCE_DIGITS = 8  # digits looked at (a row number has at most 7)
+_REFERENCE_WIDTH = 16  # bytes of r="..." looked at: the letters and digits, and more
 _SCAN_CHUNK = 1 << 22  # 4 MB: faster than 32 MB here (cache), and light on memory
 _FAR = 1 << 40
 
@@ -416,15 +418,15 @@ class _SheetExtent:
         equals = equals[
             (a[equals - 1] == 114) & _XML_SPACE[a[equals - 2]] & ((quote == 34) | (quote == 39))
         ]
-        window = np.lib.stride_tricks.sliding_window_view(a, 13)[equals + 2]
-        letters = np.logical_and.accumulate(_LETTER[window[:, :5]], axis=1).sum(axis=1)
-        figures = np.take_along_axis(window, letters[:, None] + np.arange(8), axis=1)
-        digits = np.logical_and.accumulate(_DIGIT[figures], axis=1).sum(axis=1)
+        starts = equals + 2  # the references' first bytes
+        letters = _run_length(a, starts, _LETTER, _REFERENCE_LETTERS)
+        figures = starts + letters
+        digits = _run_length(a, figures, _DIGIT, _REFERENCE_DIGITS)
         cells = letters > 0
         self.row_references += len(cells) - int(cells.sum())
-        self.cell_row = max(self.cell_row, _largest_number(figures, digits, cells))
-        self.row_number = max(self.row_number, _largest_number(figures, digits, ~cells))
-        self.cell_column = max(self.cell_column, _largest_column(window, letters))
+        self.cell_row = max(self.cell_row, _largest_number(a, figures, digits, cells))
+        self.row_number = max(self.row_number, _largest_number(a, figures, digits, ~cells))
+        self.cell_column = max(self.cell_column, _largest_column(a, starts, letters))
         cell_tags = _pair_positions(a, end, (b"<c", b":c"))
         cell_tags = cell_tags[_TAG_END[a[cell_tags + 2]]]
         row_tags = _pair_positions(a, end, (b"<r", b":r"))
@@ -485,25 +487,40 @@ def _pair_positions(a: np.ndarray, end: int, pairs: tuple[bytes, ...]) -> np.nda
     return positions[(positions >= 2) & (positions < end)]
 
 
-def _largest_number(figures: np.ndarray, digits: np.ndarray, chosen: np.ndarray) -> int:
-    """The largest number written by the ``digits`` leading ``figures`` of the chosen rows."""
+def _run_length(a: np.ndarray, starts: np.ndarray, kind: np.ndarray, most: int) -> np.ndarray:
+    """How many bytes of ``kind`` (a table of the 256 byte values) follow each of ``starts``
+    without a break, up to ``most``."""
+    length = np.zeros(len(starts), dtype=np.int64)
+    run = np.ones(len(starts), dtype=bool)
+    for offset in range(most):
+        run &= kind[a[starts + offset]]
+        length += run
+    return length
+
+
+def _largest_number(
+    a: np.ndarray, figures: np.ndarray, digits: np.ndarray, chosen: np.ndarray
+) -> int:
+    """The largest number written by the ``digits`` bytes at ``figures``, of the chosen ones."""
     if not chosen.any():
         return 0
     longest = int(digits[chosen].max())
-    if longest >= figures.shape[1]:
+    if longest >= _REFERENCE_DIGITS:
         return _FAR
-    values = figures[chosen & (digits == longest), :longest].astype(np.int64) - 48
+    picked = figures[chosen & (digits == longest)]
+    values = a[picked[:, None] + np.arange(longest)].astype(np.int64) - 48
     return int((values @ (10 ** np.arange(longest - 1, -1, -1))).max(initial=0))
 
 
-def _largest_column(window: np.ndarray, letters: np.ndarray) -> int:
-    """The largest column number written by the leading ``letters`` of the rows of ``window``."""
+def _largest_column(a: np.ndarray, starts: np.ndarray, letters: np.ndarray) -> int:
+    """The largest column number written by the ``letters`` bytes at ``starts``."""
     longest = int(letters.max(initial=0))
     if longest == 0:
         return 0
-    if longest > 4:
+    if longest >= _REFERENCE_LETTERS:
         return _FAR
-    values = (window[letters == longest, :longest] & 0xDF).astype(np.int64) - 64
+    picked = starts[letters == longest]
+    values = (a[picked[:, None] + np.arange(longest)] & 0xDF).astype(np.int64) - 64
     return int((values @ (26 ** np.arange(longest - 1, -1, -1))).max())
 
 
@@ -595,10 +612,12 @@ def _sheet_frame(book, sheet_name: str, name: str) -> pd.DataFrame | None:
     if not rows:
         return None
     header = _header_names([("" if v is None else str(v)) for v in rows[0]])
+    cells = np.array(rows[1:], dtype=object).reshape(len(rows) - 1, len(rows[0]))
     columns = {}
-    for column, values in zip(header, zip(*rows[1:], strict=True), strict=False):
-        cells = pd.Series(values, dtype=object)
-        columns[column] = cells.mask(cells == "").infer_objects()
+    for column, values in zip(header, cells.T, strict=False):
+        values = values.copy()  # a column of its own, not a view of every cell
+        values[values == ""] = np.nan  # an empty cell
+        columns[column] = pd.Series(values, dtype=object).infer_objects()
     frame = pd.DataFrame(columns, columns=header)
     return frame[frame.notna().any(axis=1)].reset_index(drop=True)
 
