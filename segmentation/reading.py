@@ -387,7 +387,8 @@ class _SheetExtent:
             read += len(chunk)
             data = tail + chunk
             last = not chunk or read > limit
-            if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            # "!" is rare in a sheet, and looking for one byte is far quicker than for words
+            if b"!" in data and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
                 self.refusal = "declares XML entities, which can expand without limit"
                 return read
             end = len(data) if last else len(data) - _REFERENCE_WIDTH
@@ -508,8 +509,10 @@ def _largest_number(
     if longest >= _REFERENCE_DIGITS:
         return _FAR
     picked = figures[chosen & (digits == longest)]
-    values = a[picked[:, None] + np.arange(longest)].astype(np.int64) - 48
-    return int((values @ (10 ** np.arange(longest - 1, -1, -1))).max(initial=0))
+    for offset in range(longest):  # equally long: the largest digit by digit
+        digit = a[picked + offset]
+        picked = picked[digit == digit.max()]
+    return int(a[picked[0] : picked[0] + longest].tobytes() or b"0")
 
 
 def _largest_column(a: np.ndarray, starts: np.ndarray, letters: np.ndarray) -> int:
