@@ -33,6 +33,10 @@ from bench.soak_app import (
 )
 from segmentation.demo import generate_demo
 
+#: Seconds the server is left idle before its settled memory is read (allocators give
+#: freed memory back to the system with a delay).
+IDLE_SECONDS = 20
+
 
 def write_files(directory: Path, count: int, customers: int) -> list[Path]:
     """``count`` different transaction CSVs (demo generator, seeds 1, 2, ...)."""
@@ -93,6 +97,8 @@ def main() -> None:
                     flush=True,
                 )
             browser.close()
+            time.sleep(IDLE_SECONDS)
+            print(f"server RSS after {IDLE_SECONDS} s idle: {rss_mb(pid):,.0f} MB")
             print(f"errors: {len(problems.items)}")
             for item in problems.items:
                 print(f"    {item}")

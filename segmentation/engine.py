@@ -49,8 +49,12 @@ _DATABASE_LOCK = threading.Lock()
 
 @functools.cache
 def _database() -> duckdb.DuckDBPyConnection:
-    """The process's in-process DuckDB database, opened on first use."""
-    return duckdb.connect()
+    """The process's in-process DuckDB database, opened on first use. Its allocator
+    hands freed memory back to the system after every task and in the background, as
+    closing a database would; otherwise a long-running app keeps the peak of every run."""
+    return duckdb.connect(
+        config={"allocator_background_threads": True, "allocator_flush_threshold": "0MB"}
+    )
 
 
 def connect() -> BaseBackend:
