@@ -360,6 +360,15 @@ def _reason_cases(
     ]
 
 
+def _left_before(
+    table: ibis.Table, step: str, options: CleaningOptions, duplicates: ibis.Table | None
+) -> ibis.Table:
+    """The rows of ``table`` that no enabled step before ``step`` removes."""
+    number = STEP_NAMES.index(step)
+    earlier = [c for c, n in _reason_cases(table, options, duplicates, None) if n < number]
+    return table.filter(*[~condition for condition in earlier]) if earlier else table
+
+
 def _invalid(table: ibis.Table) -> ibis.Value:
     condition = table[INVOICE_DATE].isnull()
     for column in NUMERIC_COLUMNS:
@@ -378,9 +387,7 @@ def _later_duplicates(
     rows sharing invoice and product with another row can be duplicates, so those
     keys are found first and the exact comparison runs on their rows alone.
     """
-    step = STEP_NAMES.index("duplicates")
-    earlier = [c for c, number in _reason_cases(table, options, None, None) if number < step]
-    table = table.filter(*[~condition for condition in earlier]) if earlier else table
+    table = _left_before(table, "duplicates", options, None)
     columns = [c for c in table.columns if c not in (ROW, TOTAL_PURCHASE)]
     candidates = table
     key = [c for c in (INVOICE_NO, STOCK_CODE) if c in table.columns]
@@ -449,18 +456,7 @@ def _matched_originals(
 
     Each cancellation is matched to the latest earlier purchase not yet matched.
     """
-    earlier = replace(
-        options,
-        cancellations=False,
-        net_cancellations=False,
-        non_product=False,
-        non_positive_quantity=False,
-        non_positive_price=False,
-    )
-    reasons = _reason_cases(table, earlier, duplicates, None)
-    alive = (
-        table.filter(ibis.cases(*reasons, else_=ibis.null("int8")).isnull()) if reasons else table
-    )
+    alive = _left_before(table, "cancellations", options, duplicates)
     key = [CUSTOMER_ID, STOCK_CODE] if STOCK_CODE in alive.columns else [CUSTOMER_ID]
     quantity = alive[QUANTITY] if QUANTITY in alive.columns else alive[AMOUNT]
     cancels = alive.filter(_is_cancellation(alive)).mutate(size_=-quantity)
