@@ -16,13 +16,12 @@ from ibis.backends import BaseBackend
 from segmentation.cleaning import CleanResult
 from segmentation.engine import as_table, connect, materialise, text_identifiers
 from segmentation.errors import DataError
-from segmentation.orders import LINES, SUMS, order_totals
+from segmentation.orders import LINES, PRODUCTS, SUMS, order_totals
 from segmentation.schema import (
     COUNTRY,
     CUSTOMER_ID,
     INVOICE_DATE,
     INVOICE_NO,
-    STOCK_CODE,
     TOTAL_PURCHASE,
 )
 
@@ -116,27 +115,23 @@ def engine_customers(
             f"The snapshot date {snapshot:%Y-%m-%d %H:%M} is before the last purchase "
             f"({latest:%Y-%m-%d %H:%M}); choose a date on or after it."
         )
-    return EngineCustomers(_derived(_per_customer(table, orders), snapshot), backend, snapshot)
+    return EngineCustomers(_derived(_per_customer(orders), snapshot), backend, snapshot)
 
 
-def _per_customer(lines: ibis.Table, orders: ibis.Table) -> ibis.Table:
-    """The customer aggregates from the order totals; distinct products, which orders
-    cannot give, from the lines. (Counting distinct orders straight from the lines
-    costs several times more.)"""
+def _per_customer(orders: ibis.Table) -> ibis.Table:
+    """The customer aggregates from the order totals (counting distinct orders straight
+    from the lines costs several times more)."""
     sums = [name for name in SUMS if name in orders.columns]
+    products = {PRODUCTS: orders[PRODUCTS].max()} if PRODUCTS in orders.columns else {}
     customers = orders.group_by(CUSTOMER_ID).agg(
         last_purchase=orders["last_purchase"].max(),
         first_purchase=orders["first_purchase"].min(),
         frequency=orders[INVOICE_NO].nunique(),
         **{name: orders[name].sum().cast("float64") for name in sums},
+        **products,
     )
-    if STOCK_CODE in lines.columns:
-        products = lines.select(CUSTOMER_ID, STOCK_CODE).distinct()
-        products = products.group_by(CUSTOMER_ID).agg(distinct_products=_.count())
-        customers = _joined(customers, products)
     if COUNTRY in orders.columns:
-        countries = _main_country(orders)
-        customers = _joined(customers, countries)
+        customers = _joined(customers, _main_country(orders))
     return customers
 
 

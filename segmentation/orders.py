@@ -2,7 +2,9 @@
 
 A table of orders is far smaller than its lines, so figures counted per customer
 (orders, revenue, dates, main country) are aggregated from it rather than from the
-lines again. Cleaning builds it in the same pass that counts what each step removed.
+lines again. The one figure orders cannot give, the customer's distinct products,
+is counted in the same statement and carried on each of the customer's orders.
+Cleaning builds the table in the same pass that counts what each step removed.
 """
 
 from __future__ import annotations
@@ -17,20 +19,28 @@ from segmentation.schema import (
     INVOICE_DATE,
     INVOICE_NO,
     QUANTITY,
+    STOCK_CODE,
     TOTAL_PURCHASE,
 )
 
 #: Number of lines in an order.
 LINES = "lines"
+#: Distinct products of the order's customer (the same on all of its orders).
+PRODUCTS = "distinct_products"
 #: Sums per order, exact (decimal) so that adding them up again loses nothing.
 SUMS = {"monetary": TOTAL_PURCHASE, "total_quantity": QUANTITY}
 
 
 def order_totals(lines: ibis.Table, *keys: str) -> ibis.Table:
     """One row per customer, invoice and country (and ``keys``): number of lines,
-    first and last date, and the exact sums of :data:`SUMS` the lines have."""
+    first and last date, the exact sums of :data:`SUMS` the lines have and, where
+    they have products, the customer's number of distinct products (within ``keys``).
+
+    The products are counted by a second aggregation of the lines in the same
+    statement, which the engine runs beside the first rather than after it.
+    """
     by = [*keys, CUSTOMER_ID, INVOICE_NO] + ([COUNTRY] if COUNTRY in lines.columns else [])
-    return lines.group_by(by).agg(
+    orders = lines.group_by(by).agg(
         **{LINES: _.count()},
         first_purchase=lines[INVOICE_DATE].min(),
         last_purchase=lines[INVOICE_DATE].max(),
@@ -40,3 +50,11 @@ def order_totals(lines: ibis.Table, *keys: str) -> ibis.Table:
             if column in lines.columns
         },
     )
+    if STOCK_CODE not in lines.columns:
+        return orders
+    customer = [*keys, CUSTOMER_ID]
+    products = lines.select(*customer, STOCK_CODE).distinct()
+    products = products.group_by(customer).agg(**{PRODUCTS: _.count()})
+    # a missing customer id (kept when its cleaning step is off) matches a missing id
+    same = [orders[c].identical_to(products[c]) for c in customer]
+    return orders.left_join(products, same).drop(*[f"{c}_right" for c in customer])
