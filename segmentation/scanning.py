@@ -16,6 +16,7 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.datatypes as dt
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from ibis import _
@@ -148,7 +149,7 @@ def arrow_transactions(
     backend: BaseBackend | None = None,
 ) -> EngineTransactions:
     """Canonical transactions over an Arrow table (an uploaded Parquet file), not copied."""
-    rows = pa.array(range(table.num_rows), type=pa.int64())
+    rows = pa.array(np.arange(table.num_rows, dtype=np.int64))
     if ROW in table.column_names:
         table = table.drop_columns([ROW])
     backend = backend or connect()
@@ -225,6 +226,12 @@ def _numbered(source: ibis.Table) -> ibis.Table:
 @ibis.udf.scalar.builtin
 def trim(value: str) -> str:
     """Text without surrounding spaces (the engine's own ``trim``)."""
+
+
+@ibis.udf.scalar.builtin(name="round")
+def round_float(value: float, digits: int) -> float:
+    """``value`` rounded to ``digits`` places, as a float (Ibis's ``round(0)`` casts to a
+    whole number, which fails on values too large for one)."""
 
 
 def _check_type(value: ibis.Value, canonical: str, column: str, name: str) -> None:
@@ -321,7 +328,8 @@ def _profile(source: ibis.Table, mapping: Mapping[str, str], backend: BaseBacken
             add("unreadable", canonical, _out_of_range(value.cast(dt.Timestamp())))
         elif canonical in _IDENTIFIERS and kind.is_floating():
             # a fraction, an infinity or a number too large to be a whole int64 id
-            odd = value.isinf() | (value.abs() >= 2**53) | (value % 1 != 0)
+            # (rounding finds fractions in half the time of ``% 1``)
+            odd = value.isinf() | (value.abs() >= 2**53) | (round_float(value, 0) != value)
             add("fractional", canonical, ~value.isnan() & odd)
         elif not kind.is_numeric() and canonical in (*_IDENTIFIERS, COUNTRY):
             text = value.cast("string")
