@@ -13,6 +13,7 @@ import threading
 
 import duckdb
 import ibis
+import ibis.expr.operations as ops
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -145,11 +146,13 @@ def view(expr: ibis.Table, backend: BaseBackend) -> ibis.Table:
 
 def _named(expr: ibis.Table, backend: BaseBackend, kind: str) -> ibis.Table:
     """``expr`` as a DuckDB temporary table or view of its own name, created by one
-    statement (Ibis's ``create_table`` costs several round trips)."""
+    statement (Ibis's ``create_table`` costs several round trips; its schema is that of
+    ``expr``, not asked of the catalog again)."""
     name = ibis.util.gen_name(kind.lower())
     backend._run_pre_execute_hooks(expr)  # registers the in-memory tables it reads
     backend.raw_sql(f'CREATE TEMPORARY {kind} "{name}" AS {backend.compile(expr)}')
-    return backend.table(name)
+    namespace = ops.Namespace(catalog=None, database=None)
+    return ops.DatabaseTable(name, expr.schema(), backend, namespace).to_expr()
 
 
 def _is_spark(backend: BaseBackend | None) -> bool:
