@@ -13,7 +13,6 @@ import threading
 
 import duckdb
 import ibis
-import ibis.expr.operations as ops
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -146,13 +145,11 @@ def view(expr: ibis.Table, backend: BaseBackend) -> ibis.Table:
 
 def _named(expr: ibis.Table, backend: BaseBackend, kind: str) -> ibis.Table:
     """``expr`` as a DuckDB temporary table or view of its own name, created by one
-    statement (Ibis's ``create_table`` costs several round trips; its schema is that of
-    ``expr``, not asked of the catalog again)."""
+    statement (Ibis's ``create_table`` costs several round trips)."""
     name = ibis.util.gen_name(kind.lower())
     backend._run_pre_execute_hooks(expr)  # registers the in-memory tables it reads
     backend.raw_sql(f'CREATE TEMPORARY {kind} "{name}" AS {backend.compile(expr)}')
-    namespace = ops.Namespace(catalog=None, database=None)
-    return ops.DatabaseTable(name, expr.schema(), backend, namespace).to_expr()
+    return backend.table(name)
 
 
 def _is_spark(backend: BaseBackend | None) -> bool:
