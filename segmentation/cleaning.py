@@ -260,7 +260,8 @@ def clean_transactions(
     marked = table.mutate(_reason=reason)
     if backend.name == "duckdb":  # a view: the queries below refer to it, not compile it again
         marked = view(marked, backend)
-    # the rows and revenue of each step and the clean lines' order totals, in one pass
+    # the rows and revenue of each step, the clean lines' order totals and each customer's
+    # distinct products, in one statement (two aggregations the engine runs side by side)
     groups = order_totals(marked.mutate(_reason=marked["_reason"].fill_null(KEPT)), "_reason")
     groups = materialise(groups, backend)
     counts = _counts(groups, backend)

@@ -9,10 +9,10 @@ from segmentation.orders import LINES, PRODUCTS, order_totals
 
 FRAME = pd.DataFrame(
     {
-        "step": [0, 0, 0, 0, 1, 0],
-        "invoice_no": ["1", "1", "2", "3", "3", "4"],
-        "stock_code": ["A", "B", "A", "C", "D", "E"],
-        "quantity": [2.0, 1.0, 4.0, 1.0, 5.0, 3.0],
+        "step": [0, 0, 0, 0, 1, 0, 0],
+        "invoice_no": ["1", "1", "2", "3", "3", "4", "3"],
+        "stock_code": ["A", "B", "A", "C", "D", "E", None],
+        "quantity": [2.0, 1.0, 4.0, 1.0, 5.0, 3.0, 1.0],
         "invoice_date": pd.to_datetime(
             [
                 "2024-01-01 10:00",
@@ -21,11 +21,12 @@ FRAME = pd.DataFrame(
                 "2024-01-30 12:00",
                 "2024-01-30 12:00",
                 "2024-02-02 09:00",
+                "2024-01-30 12:00",
             ]
         ),
-        "total_purchase": [10.0, 10.0, 20.0, 3.5, 7.0, 6.0],
-        "customer_id": ["b", "b", "b", "a", "a", None],
-        "country": ["France", "France", "Germany", "Spain", "Spain", "EIRE"],
+        "total_purchase": [10.0, 10.0, 20.0, 3.5, 7.0, 6.0, 1.0],
+        "customer_id": ["b", "b", "b", "a", "a", None, "a"],
+        "country": ["France", "France", "Germany", "Spain", "Spain", "EIRE", "Spain"],
     }
 )
 
@@ -46,13 +47,14 @@ def test_one_row_per_order_with_exact_sums():
     assert first["last_purchase"] == pd.Timestamp("2024-01-01 10:05")
     # customer b bought A and B in order 1 and A again in order 2: two products, on both
     assert orders.loc[["1", "2"], PRODUCTS].tolist() == [2, 2]
-    assert orders.loc["3", PRODUCTS] == 2  # C and D
+    # C, D and a line without a stock code, which counts as one product
+    assert orders.loc["3", LINES] == 3 and orders.loc["3", PRODUCTS] == 3
     # a line without a customer id is an order of its own, with its products
     assert pd.isna(orders.loc["4", "customer_id"]) and orders.loc["4", PRODUCTS] == 1
 
 
 def test_keys_split_orders_and_products():
     orders = _orders("step")
-    assert orders.loc[(0, "3"), LINES] == 1 and orders.loc[(1, "3"), LINES] == 1
-    assert orders.loc[(0, "3"), PRODUCTS] == 1 and orders.loc[(1, "3"), PRODUCTS] == 1
+    assert orders.loc[(0, "3"), LINES] == 2 and orders.loc[(1, "3"), LINES] == 1
+    assert orders.loc[(0, "3"), PRODUCTS] == 2 and orders.loc[(1, "3"), PRODUCTS] == 1
     assert orders.loc[(0, "1"), PRODUCTS] == 2
