@@ -4,7 +4,7 @@ A table of orders is far smaller than its lines, so figures counted per customer
 (orders, revenue, dates, main country) are aggregated from it rather than from the
 lines again. The one figure orders cannot give, the customer's distinct products,
 is counted in the same statement and carried on each of the customer's orders.
-Cleaning builds the table in the same pass that counts what each step removed.
+Cleaning builds the table in the statement that counts what each step removed.
 """
 
 from __future__ import annotations
