@@ -122,6 +122,14 @@ def exact_sum(value: ibis.NumericValue) -> ibis.NumericValue:
     return value.cast(DECIMAL).sum().cast("float64")
 
 
+def joined(left: ibis.Table, right: ibis.Table, keys: list[str]) -> ibis.Table:
+    """``left`` with the other columns of ``right`` where all ``keys`` match (a left join);
+    a missing value matches a missing value (a missing customer id, kept when its
+    cleaning step is off, is one customer)."""
+    same = [left[k].identical_to(right[k]) for k in keys]
+    return left.left_join(right, same).drop(*[f"{k}_right" for k in keys])
+
+
 def materialise(expr: ibis.Table, backend: BaseBackend) -> ibis.Table:
     """Compute ``expr`` once into a temporary table of ``backend`` and return that table."""
     if backend.name == "duckdb":

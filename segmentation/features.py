@@ -14,7 +14,7 @@ from ibis import _
 from ibis.backends import BaseBackend
 
 from segmentation.cleaning import CleanResult
-from segmentation.engine import as_table, connect, materialise, text_identifiers
+from segmentation.engine import as_table, connect, joined, materialise, text_identifiers
 from segmentation.errors import DataError
 from segmentation.orders import LINES, PRODUCTS, SUMS, order_totals
 from segmentation.schema import (
@@ -131,7 +131,7 @@ def _per_customer(orders: ibis.Table) -> ibis.Table:
         **products,
     )
     if COUNTRY in orders.columns:
-        customers = _joined(customers, _main_country(orders))
+        customers = joined(customers, _main_country(orders), [CUSTOMER_ID])
     return customers
 
 
@@ -147,13 +147,6 @@ def _engine_table(
         )
     backend = backend or connect()
     return as_table(clean, backend), backend
-
-
-def _joined(customers: ibis.Table, extra: ibis.Table) -> ibis.Table:
-    """``customers`` with the columns of ``extra`` by customer id (a missing id, kept
-    when its cleaning step is off, matches a missing id)."""
-    same = customers[CUSTOMER_ID].identical_to(extra[CUSTOMER_ID])
-    return customers.left_join(extra, same).drop(f"{CUSTOMER_ID}_right")
 
 
 def _main_country(orders: ibis.Table) -> ibis.Table:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ibis
 from ibis import _
 
-from segmentation.engine import DECIMAL
+from segmentation.engine import DECIMAL, joined
 from segmentation.schema import (
     COUNTRY,
     CUSTOMER_ID,
@@ -55,6 +55,4 @@ def order_totals(lines: ibis.Table, *keys: str) -> ibis.Table:
     customer = [*keys, CUSTOMER_ID]
     products = lines.select(*customer, STOCK_CODE).distinct()
     products = products.group_by(customer).agg(**{PRODUCTS: _.count()})
-    # a missing customer id (kept when its cleaning step is off) matches a missing id
-    same = [orders[c].identical_to(products[c]) for c in customer]
-    return orders.left_join(products, same).drop(*[f"{c}_right" for c in customer])
+    return joined(orders, products, customer)
