@@ -1,16 +1,16 @@
 """Customer segmentation app: the router with the pages and the sidebar shared by all of them.
 
-Run with ``streamlit run streamlit_app.py``.
-
-The page files live in ``app_pages/``, not ``pages/``: Streamlit treats a ``pages/`` folder
-beside the main script as an old-style multipage app until ``st.navigation`` has run once,
-so on a fresh server a first visit straight to ``/data`` would show that page without this
-router (no sidebar, no banner), and ``AppTest.switch_page`` would skip the router entirely.
+Run with ``streamlit run streamlit_app.py``. The pages are listed in ``app/navigation.py``
+and live in ``pages/<section>/``, one folder per section of the menu: Streamlit's old-style
+discovery runs pages placed directly in ``pages/`` without this router on a first visit
+straight to their address, and it does not look into subfolders.
 """
 
 import streamlit as st
 
-import ui
+from app.layout import banner, sidebar
+from app.navigation import SECTIONS
+from app.session import keep_widget_state
 
 st.set_page_config(
     page_title="Customer segmentation",
@@ -20,55 +20,22 @@ st.set_page_config(
     layout="wide",
 )
 
-PAGES = {
-    "Data": [
-        st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True),
-        st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
-        st.Page(
-            "app_pages/cleaning.py",
-            title="Cleaning",
-            icon=":material/cleaning_services:",
-            url_path="cleaning",
-        ),
-    ],
-    "Explore": [
-        st.Page(
-            "app_pages/univariate.py",
-            title="Univariate",
-            icon=":material/bar_chart:",
-            url_path="univariate",
-        ),
-        st.Page(
-            "app_pages/bivariate.py",
-            title="Bivariate",
-            icon=":material/scatter_plot:",
-            url_path="bivariate",
-        ),
-        st.Page(
-            "app_pages/demographics.py",
-            title="Demographics",
-            icon=":material/public:",
-            url_path="demographics",
-        ),
-    ],
-    "Segment": [
-        st.Page(
-            "app_pages/clustering.py",
-            title="Clustering",
-            icon=":material/hub:",
-            url_path="clustering",
-        ),
-        st.Page(
-            "app_pages/profiles.py",
-            title="Profiles",
-            icon=":material/badge:",
-            url_path="profiles",
-        ),
-    ],
-}
-
-page = st.navigation(PAGES)
-ui.keep_widget_state()
-ui.sidebar()
-ui.banner()
+page = st.navigation(
+    {
+        section: [
+            st.Page(
+                entry.path,
+                title=entry.title,
+                icon=entry.icon,
+                url_path=entry.url_path or None,
+                default=not entry.url_path,
+            )
+            for entry in entries
+        ]
+        for section, entries in SECTIONS.items()
+    }
+)
+keep_widget_state()
+sidebar()
+banner()
 page.run()

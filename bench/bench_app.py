@@ -18,19 +18,13 @@ from pathlib import Path
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from app.navigation import PAGES as NAVIGATION
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
 REAL = ROOT.parent / "shared" / "data" / "online_retail.parquet"
-PAGES = (
-    "overview",
-    "data",
-    "cleaning",
-    "univariate",
-    "bivariate",
-    "demographics",
-    "clustering",
-    "profiles",
-)
+#: Page name (the end of its file name) -> file, in menu order.
+PAGES = {Path(page.path).stem: page.path for page in NAVIGATION}
 
 
 def time_page(page: str, repeat: int) -> tuple[float, float]:
@@ -41,7 +35,7 @@ def time_page(page: str, repeat: int) -> tuple[float, float]:
         st.cache_resource.clear()
         at = AppTest.from_file(APP, default_timeout=600)
         if page != "overview":
-            at.switch_page(f"app_pages/{page}.py")
+            at.switch_page(PAGES[page])
         start = time.perf_counter()
         at.run()
         cold.append(time.perf_counter() - start)

@@ -41,9 +41,9 @@ def write_formats(folder: Path, formats: list[str]) -> dict[str, Path]:
 
 def measure(path: str, repeat: int) -> dict[str, object]:
     """In this process: time each stage ``repeat`` times; return medians and peak RSS."""
-    from segmentation.cleaning import clean_transactions
-    from segmentation.features import customer_features
-    from segmentation.pipeline import read_transactions
+    from segmentation.transactions.cleaning import clean_transactions
+    from segmentation.transactions.features import customer_features
+    from segmentation.transactions.pipeline import read_transactions
 
     times: dict[str, list[float]] = {"load": [], "clean": [], "features": [], "total": []}
     for _ in range(repeat):

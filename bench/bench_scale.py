@@ -44,14 +44,14 @@ def peak_rss_mb() -> float:
 
 def measure_engine(path: str, repeat: int) -> dict[str, object]:
     """The package's stages, as ``segment`` runs them."""
-    from segmentation.assignment import SAMPLE_SIZE, segment_in_engine
-    from segmentation.cleaning import clean_transactions
-    from segmentation.clustering import fit_clusters, recommend_k, sweep_k
-    from segmentation.features import customer_table, engine_customers
-    from segmentation.pipeline import read_transactions
-    from segmentation.preparation import prepare_features
-    from segmentation.profiles import profile_clusters
-    from segmentation.rfm import score_cut_points
+    from segmentation.models.assignment import SAMPLE_SIZE, segment_in_engine
+    from segmentation.models.clustering import fit_clusters, recommend_k, sweep_k
+    from segmentation.models.preparation import prepare_features
+    from segmentation.models.profiles import profile_clusters
+    from segmentation.models.rfm import score_cut_points
+    from segmentation.transactions.cleaning import clean_transactions
+    from segmentation.transactions.features import customer_table, engine_customers
+    from segmentation.transactions.pipeline import read_transactions
 
     medians: dict[str, float] = {}
     medians["load"], loaded = timed(lambda: read_transactions(path), repeat)

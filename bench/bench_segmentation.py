@@ -58,9 +58,9 @@ def synthetic_customers(n: int, seed: int = 0) -> pd.DataFrame:
 def customer_table(size: str) -> pd.DataFrame:
     if size != "real":
         return synthetic_customers(int(size))
-    from segmentation.cleaning import clean_transactions
-    from segmentation.features import customer_features
-    from segmentation.pipeline import read_transactions
+    from segmentation.transactions.cleaning import clean_transactions
+    from segmentation.transactions.features import customer_features
+    from segmentation.transactions.pipeline import read_transactions
 
     return customer_features(clean_transactions(read_transactions(DATA)))
 
@@ -76,11 +76,11 @@ def timed(function: Callable[[], object], repeat: int) -> tuple[float, object]:
 
 
 def measure_stages(size: str, repeat: int) -> dict[str, object]:
-    from segmentation.clustering import fit_clusters, recommend_k, sweep_k
-    from segmentation.hierarchy import cophenetic_correlations
-    from segmentation.preparation import prepare_features
-    from segmentation.profiles import profile_clusters
-    from segmentation.stability import bootstrap_stability
+    from segmentation.models.clustering import fit_clusters, recommend_k, sweep_k
+    from segmentation.models.hierarchy import cophenetic_correlations
+    from segmentation.models.preparation import prepare_features
+    from segmentation.models.profiles import profile_clusters
+    from segmentation.models.stability import bootstrap_stability
 
     customers = customer_table(size)
     medians = {}
@@ -103,7 +103,7 @@ def measure_stages(size: str, repeat: int) -> dict[str, object]:
 
 
 def measure_segment(size: str, repeat: int) -> dict[str, object]:
-    from segmentation.segment import segment_customers
+    from segmentation.models.segment import segment_customers
 
     customers = customer_table(size)
     table_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -53,9 +53,9 @@ def measure(way: str, path: str, repeat: int) -> dict[str, object]:
             return len(pandas_features(pandas_clean(raw)))
 
     else:
-        from segmentation.cleaning import clean_transactions
-        from segmentation.features import customer_features
-        from segmentation.pipeline import read_transactions
+        from segmentation.transactions.cleaning import clean_transactions
+        from segmentation.transactions.features import customer_features
+        from segmentation.transactions.pipeline import read_transactions
 
         threshold = 0 if way == "engine" else 1 << 62
 

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.soak_app import (
+from bench.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     MENU,

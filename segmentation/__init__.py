@@ -5,11 +5,16 @@ error it raises about its input is a :class:`~segmentation.errors.DataError`
 whose message is one sentence a user can act on.
 """
 
-from segmentation.cleaning import CleaningOptions, CleaningReport, CleanResult, clean_transactions
 from segmentation.errors import DataError
-from segmentation.features import customer_features, default_snapshot
-from segmentation.loading import LoadReport, Transactions, load_transactions
-from segmentation.pipeline import FeatureRun, run_features
+from segmentation.read.loading import LoadReport, Transactions, load_transactions
+from segmentation.transactions.cleaning import (
+    CleaningOptions,
+    CleaningReport,
+    CleanResult,
+    clean_transactions,
+)
+from segmentation.transactions.features import customer_features, default_snapshot
+from segmentation.transactions.pipeline import FeatureRun, run_features
 
 __all__ = [
     "CleanResult",

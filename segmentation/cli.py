@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segmentation.cleaning import STEP_NAMES, CleaningOptions
 from segmentation.errors import DataError
-from segmentation.export import write_safe_csv
-from segmentation.pipeline import FeatureRun, run_features
+from segmentation.outputs.export import write_safe_csv
 from segmentation.schema import RFM_COLUMNS, TRANSACTION_COLUMNS
+from segmentation.transactions.cleaning import STEP_NAMES, CleaningOptions
+from segmentation.transactions.pipeline import FeatureRun, run_features
 
 if TYPE_CHECKING:
-    from segmentation.segment import Segmentation
+    from segmentation.models.segment import Segmentation
 
 MONEY_COLUMNS = ("monetary", "avg_order_value")
 SWITCHABLE_STEPS = (*(s for s in STEP_NAMES if s != "unreadable_lines"), "net_cancellations")
@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "segment":
         # scikit-learn and SciPy take most of a second to import: they load while the
         # engine, which releases the interpreter, reads and cleans the transactions
-        threading.Thread(target=_import_quietly, args=("segmentation.segment",)).start()
+        threading.Thread(target=_import_quietly, args=("segmentation.models.segment",)).start()
     try:
         run = _run_features(args)
         if args.command == "segment":
@@ -177,7 +177,7 @@ def _cleaning_options(args: argparse.Namespace) -> CleaningOptions:
 
 
 def _segment(run: FeatureRun, args: argparse.Namespace) -> Segmentation:
-    from segmentation.segment import segment_customers
+    from segmentation.models.segment import segment_customers
 
     k = args.k.strip().lower()
     if k != "auto" and not k.isdigit():

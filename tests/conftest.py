@@ -1,19 +1,13 @@
-"""Shared fixtures: the real data sets (skipped where absent) and small tables."""
+"""Shared fixtures: the real data sets (skipped where absent), no configured data file."""
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
-ONLINE_RETAIL = SHARED_DATA / "online_retail.parquet"
-ONLINE_RETAIL_II = SHARED_DATA / "online_retail_ii_2009_2010.parquet"
+from tests.samples import ONLINE_RETAIL, ONLINE_RETAIL_II, SHARED_DATA
 
 
 def _require(path: Path) -> Path:
@@ -40,107 +34,7 @@ def online_retail_raw(online_retail_path: Path) -> pd.DataFrame:
     return pd.read_parquet(online_retail_path)
 
 
-#: Three lines in the UCI Online Retail layout: two purchases and a cancellation.
-RETAIL_ROWS = [
-    ("536365", "85123A", "WHITE HANGING HEART", 6, "12/1/2010 8:26", 2.55, 17850, "United Kingdom"),
-    ("536366", "22633", "HAND WARMER", 6, "12/13/2010 8:28", 1.85, 17850.0, "United Kingdom"),
-    ("C536379", "D", "Discount", -1, "12/14/2010 9:41", 27.5, "14527", "France"),
-]
-
-
-def retail_csv(rows: list[tuple], header: str | None = None) -> bytes:
-    """A small CSV in the UCI Online Retail layout."""
-    header = (
-        header
-        or "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
-    )
-    lines = [header] + [",".join("" if v is None else str(v) for v in row) for row in rows]
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-#: 11 customers: with 11 values the 20/40/60/80th percentiles are exactly the 3rd, 5th,
-#: 7th and 9th smallest values, so every score below is worked out by hand.
-TINY_CUSTOMERS = pd.DataFrame(
-    {
-        "customer_id": ["T1", "T2", "T3", "M1", "M2", "M3", "M4", "G1", "G2", "G3", "G4"],
-        "recency": [1, 2, 3, 20, 25, 30, 35, 300, 320, 340, 360],
-        "frequency": [30, 40, 50, 5, 6, 7, 8, 1, 2, 3, 4],
-        "monetary": [
-            9000.0,
-            12000.0,
-            15000.0,
-            900.0,
-            1000.0,
-            1400.0,
-            1500.0,
-            50.0,
-            60.0,
-            70.0,
-            80.0,
-        ],
-    }
-)
-
-
-#: Strings that attack a page (HTML, script, markdown), a spreadsheet (formulas) or a file
-#: system (a path) when they are taken for code instead of text.
-HOSTILE_STRINGS = (
-    "<img src=x onerror=alert(1)>",
-    "<script>alert(1)</script>",
-    '=HYPERLINK("http://x","y")',
-    "+1+1",
-    "-2+3",
-    "@SUM(A1)",
-    "\tleading tab",
-    "../../etc/passwd",
-    "**bold**",
-    "[link](javascript:alert(1))",
-)
-
-
-def hostile_csv(customers: int = 60, lines: int = 900, seed: int = 6) -> bytes:
-    """A transaction CSV in the UCI layout whose text is hostile everywhere.
-
-    Every hostile string is a customer id, a country, a description, a stock code, part of
-    an invoice number and the name of an extra column; a few lines are cancellations,
-    guest purchases and duplicates, so the cleaning examples quote hostile rows too.
-    """
-    rng = np.random.default_rng(seed)
-    ids = [*HOSTILE_STRINGS, *(f"k{n}" for n in range(customers - len(HOSTILE_STRINGS)))]
-    countries = [*HOSTILE_STRINGS, "United Kingdom", "France", "Germany"]
-    header = [
-        "InvoiceNo",
-        "StockCode",
-        "Description",
-        "Quantity",
-        "InvoiceDate",
-        "UnitPrice",
-        "CustomerID",
-        "Country",
-        *HOSTILE_STRINGS,
-    ]
-    rows = []
-    for n in range(lines):
-        text = HOSTILE_STRINGS[n % len(HOSTILE_STRINGS)]
-        customer = int(rng.integers(0, customers))
-        invoice = f"{text}{n}" if n % 25 else f"C{text}{n}"
-        quantity = int(rng.integers(1, 12)) * (1 if n % 25 else -1)
-        day = pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(rng.integers(0, 360)))
-        rows.append(
-            [
-                invoice,
-                text,
-                HOSTILE_STRINGS[(n // 3) % len(HOSTILE_STRINGS)],
-                quantity,
-                f"{day:%Y-%m-%d} 1{n % 10}:00",
-                round(float(rng.uniform(0.5, 40)), 2),
-                "" if n % 40 == 7 else ids[customer],
-                countries[customer % len(countries)],
-                *HOSTILE_STRINGS,
-            ]
-        )
-        if n % 50 == 3:
-            rows.append(list(rows[-1]))
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([header, *rows])
-    return out.getvalue().encode("utf-8")
+@pytest.fixture(autouse=True)
+def no_configured_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app starts on the demo data whatever the environment names."""
+    monkeypatch.delenv("SEGMENTATION_DATA", raising=False)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from segmentation.cli import main
-from tests.conftest import retail_csv
+from tests.samples import retail_csv
 
 ROWS = [
     ("1", "A", "MUG", 2, "2024-01-01 10:00", 3.0, 17850.0, "United Kingdom"),

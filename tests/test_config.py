@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import tomllib
 
-from tests.conftest import ROOT
+from tests.samples import ROOT
 
 CONFIG = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
 

@@ -31,15 +31,15 @@ import pyarrow.parquet as pq
 import pytest
 import xlsxwriter
 
-from segmentation.cleaning import CleanResult, clean_transactions
 from segmentation.cli import main
 from segmentation.errors import CleaningError, ColumnError, DataError, FileFormatError, ModelError
-from segmentation.features import CustomerTable, customer_table
-from segmentation.loading import Transactions, load_transactions
-from segmentation.reading import MAX_UNCOMPRESSED_BYTES
-from segmentation.segment import segment_customers
-from tests.conftest import ROOT
-from tests.test_app import no_configured_data, open_app  # noqa: F401 (an autouse fixture)
+from segmentation.models.segment import segment_customers
+from segmentation.read.files import MAX_UNCOMPRESSED_BYTES
+from segmentation.read.loading import Transactions, load_transactions
+from segmentation.transactions.cleaning import CleanResult, clean_transactions
+from segmentation.transactions.features import CustomerTable, customer_table
+from tests.app.test_app import open_app
+from tests.samples import ROOT
 
 UCI = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
 #: Four lines, three customers: c1 spends 3.00 + 4.50 in two orders, c2 4.00, c3 10.00.
@@ -1086,7 +1086,7 @@ def rows_read_shown(at) -> str:
 def test_app_upload(case_id: str) -> None:
     """The uploader shows the sentence and keeps the data loaded before (the demo)."""
     case = BY_ID[case_id]
-    at = open_app("app_pages/data.py")
+    at = open_app("pages/data/data.py")
     demo_rows = rows_read_shown(at)
     at.file_uploader(key="uploader").set_value((case.name, case.data(), "application/octet-stream"))
     at.run()

@@ -13,13 +13,13 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segmentation.cleaning import CleaningOptions, clean_transactions
 from segmentation.errors import CleaningError, ColumnError, DataError, FileFormatError, ModelError
-from segmentation.features import customer_table
-from segmentation.loading import load_transactions
-from segmentation.profiles import CLUSTER, SEGMENT
-from segmentation.rfm import RFM_SEGMENT, SEGMENT_GRID, SEGMENTS, rfm_scores
-from segmentation.segment import segment_customers
+from segmentation.models.profiles import CLUSTER, SEGMENT
+from segmentation.models.rfm import RFM_SEGMENT, SEGMENT_GRID, SEGMENTS, rfm_scores
+from segmentation.models.segment import segment_customers
+from segmentation.read.loading import load_transactions
+from segmentation.transactions.cleaning import CleaningOptions, clean_transactions
+from segmentation.transactions.features import customer_table
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
 DATES = [

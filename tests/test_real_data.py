@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from bench.scale_data import write_scaled
-from segmentation.loading import Transactions, load_transactions
-from segmentation.pipeline import read_transactions, run_features
-from segmentation.scanning import EngineTransactions
+from segmentation.read.loading import Transactions, load_transactions
+from segmentation.read.scanning import EngineTransactions
+from segmentation.transactions.pipeline import read_transactions, run_features
 
 pytestmark = pytest.mark.real
 

@@ -15,13 +15,13 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from segmentation import engine
-from segmentation.cleaning import CleaningOptions, CleanResult, clean_transactions
 from segmentation.cli import main
-from segmentation.features import customer_table
-from segmentation.loading import load_transactions
-from segmentation.pipeline import FeatureRun, run_features
-from segmentation.scanning import EngineTransactions
-from tests.conftest import ROOT
+from segmentation.read.loading import load_transactions
+from segmentation.read.scanning import EngineTransactions
+from segmentation.transactions.cleaning import CleaningOptions, CleanResult, clean_transactions
+from segmentation.transactions.features import customer_table
+from segmentation.transactions.pipeline import FeatureRun, run_features
+from tests.samples import ROOT
 
 pytestmark = pytest.mark.spark
 
@@ -183,8 +183,8 @@ def test_duckdb_runs_do_not_import_pyspark():
     code = """
 import sys
 import pandas as pd
-from segmentation.cleaning import clean_transactions
-from segmentation.features import customer_table
+from segmentation.transactions.cleaning import clean_transactions
+from segmentation.transactions.features import customer_table
 frame = pd.DataFrame({"invoice_no": ["1"], "invoice_date": [pd.Timestamp("2024-01-01")],
                       "customer_id": ["a"], "amount": [2.0]}).astype({"invoice_no": "str"})
 customer_table(clean_transactions(frame))
@@ -248,11 +248,11 @@ def test_real_data_file_on_spark_gives_the_reference_figures(online_retail_path,
 def test_a_sample_fit_assigned_on_spark(spark):
     from sklearn.metrics import adjusted_rand_score
 
-    from segmentation.assignment import segment_in_engine
     from segmentation.demo import DEMO_TRANSACTIONS
     from segmentation.engine import text_identifiers
-    from segmentation.features import engine_customers
-    from segmentation.segment import segment_customers
+    from segmentation.models.assignment import segment_in_engine
+    from segmentation.models.segment import segment_customers
+    from segmentation.transactions.features import engine_customers
 
     loaded = load_transactions(DEMO_TRANSACTIONS)
     found = engine_customers(clean_transactions(loaded, backend=spark))

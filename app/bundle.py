@@ -1,0 +1,117 @@
+"""The cached pipeline: file bytes and options in, what every page shows out.
+
+One pipeline run (read, clean, customer features) per file and options, cached by
+content; everything a page needs is taken from the run once and kept as picklable tables.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, fields
+
+import pandas as pd
+import streamlit as st
+
+from segmentation.explore.exploration import missing_values, monthly_activity
+from segmentation.read.files import read_table
+from segmentation.read.loading import LoadReport
+from segmentation.transactions.cleaning import CleaningOptions, StepResult
+from segmentation.transactions.pipeline import run_features
+
+PREVIEW_ROWS = 50
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """What the pages need from one pipeline run, as picklable tables and values."""
+
+    source: str
+    summary: dict[str, object]
+    load_report: LoadReport
+    preview: pd.DataFrame
+    missing: pd.DataFrame
+    steps: tuple[StepResult, ...]
+    cleaning_table: pd.DataFrame
+    rows_in: int
+    revenue_in: float
+    line_totals: pd.Series
+    monthly: pd.DataFrame
+    customers: pd.DataFrame
+    snapshot: pd.Timestamp
+
+
+def options_key(options: CleaningOptions) -> tuple[tuple[str, object], ...]:
+    """Cleaning options as a hashable tuple of (field, value) pairs."""
+    return tuple((f.name, getattr(options, f.name)) for f in fields(options))
+
+
+def load_bundle(
+    data: bytes,
+    name: str,
+    columns: tuple[tuple[str, str], ...] = (),
+    sheet: str | None = None,
+    options: tuple[tuple[str, object], ...] = (),
+    snapshot: str | None = None,
+) -> Bundle:
+    """Run load, cleaning and customer features on file bytes; cached by content and options.
+
+    Streamlit keys its cache on the arguments as passed (a default left out is not the same
+    key as the default given), so every call goes to the cache in one form: one entry, and
+    one pipeline run, per file and options.
+    """
+    options = options or options_key(CleaningOptions())
+    return _load_bundle(data, name, tuple(columns), sheet, tuple(options), snapshot)
+
+
+@st.cache_data(max_entries=6, show_spinner=False)
+def _load_bundle(
+    data: bytes,
+    name: str,
+    columns: tuple[tuple[str, str], ...],
+    sheet: str | None,
+    options: tuple[tuple[str, object], ...],
+    snapshot: str | None,
+) -> Bundle:
+    run = run_features(
+        data,
+        name=name,
+        columns=dict(columns) or None,
+        sheet=sheet,
+        cleaning=CleaningOptions(**dict(options)),
+        snapshot_date=snapshot,
+    )
+    report = run.cleaned.report
+    return Bundle(
+        source=name,
+        summary=run.summary(),
+        load_report=run.transactions.report,
+        preview=run.preview(PREVIEW_ROWS),
+        missing=missing_values(run.transactions_table()),
+        steps=report.steps,
+        cleaning_table=report.table(),
+        rows_in=report.rows_in,
+        revenue_in=report.revenue_out + sum(s.revenue_removed for s in report.steps),
+        line_totals=run.line_totals(),
+        monthly=monthly_activity(run.cleaned.table),
+        customers=run.customers,
+        snapshot=run.snapshot_date,
+    )
+
+
+@st.cache_data(max_entries=6, show_spinner=False)
+def source_columns(data: bytes, name: str, sheet: str | None = None) -> list[str]:
+    """Column names of a file as written in it, for mapping columns by hand."""
+    table = read_table(data, name, sheet=sheet)
+    frame = table.frame
+    return [str(c) for c in getattr(frame, "column_names", None) or frame.columns]
+
+
+@st.cache_data(max_entries=6, show_spinner=False)
+def workbook_sheets(data: bytes) -> list[str]:
+    """Sheet names of an Excel workbook (empty for other files)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return list(CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names)
+    except Exception:  # not a workbook: calamine raises its own kinds
+        return []

@@ -1,0 +1,46 @@
+"""What every page shows around its own content: the sidebar controls and the demo banner."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.session import SNAPSHOT_KEY
+from app.sources import SOURCE_KEY, active_source, available_sources
+from app.text import markdown_text
+
+SOURCE_LABELS = {
+    "upload": "Uploaded file",
+    "configured": "Configured file",
+    "demo": "Demo data (synthetic)",
+}
+
+
+def sidebar() -> None:
+    """Controls shared by every page: data source and snapshot date."""
+    sources = available_sources()
+    if st.session_state.get(SOURCE_KEY) not in sources:
+        st.session_state[SOURCE_KEY] = next(iter(sources))
+    with st.sidebar:
+        st.radio(
+            "Data source",
+            list(sources),
+            format_func=lambda kind: f"{SOURCE_LABELS[kind]}: {markdown_text(sources[kind].name)}",
+            key=SOURCE_KEY,
+        )
+        st.date_input(
+            "Snapshot date",
+            value=None,
+            key=SNAPSHOT_KEY,
+            help="Recency is counted in days up to this date. "
+            "Empty: the day after the last purchase.",
+        )
+
+
+def banner() -> None:
+    """Say so when the demo data is shown."""
+    if active_source().kind == "demo":
+        st.info(
+            "You are looking at the embedded synthetic demo data. "
+            "Upload your own transactions on the Data page.",
+            icon=":material/info:",
+        )

@@ -1,0 +1,98 @@
+"""Every page of the app, by section of the menu: the router builds the menu from it, the
+Overview links to it, and the tests and benchmarks visit it.
+
+A page lives in ``pages/<section>/<page>.py``: Streamlit's old-style discovery runs pages
+placed directly in ``pages/`` without the router on a first visit straight to their address,
+and it does not look into subfolders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    """One page: its file, the title of its menu entry and heading, its Material icon, its
+    address (empty for the first page) and one line on what it shows."""
+
+    path: str
+    title: str
+    icon: str
+    url_path: str
+    blurb: str
+    heading: str = ""
+
+    @property
+    def page_heading(self) -> str:
+        """The title the page shows at its top."""
+        return self.heading or self.title
+
+
+SECTIONS: dict[str, list[PageEntry]] = {
+    "Data": [
+        PageEntry(
+            "pages/data/overview.py",
+            "Overview",
+            ":material/home:",
+            "",
+            "Overview: the headline figures of the current data",
+            heading="Customer segmentation",
+        ),
+        PageEntry(
+            "pages/data/data.py",
+            "Data",
+            ":material/upload_file:",
+            "data",
+            "Data: load a file, check the column mapping and a preview",
+        ),
+        PageEntry(
+            "pages/data/cleaning.py",
+            "Cleaning",
+            ":material/cleaning_services:",
+            "cleaning",
+            "Cleaning: switch cleaning steps and see what each removes",
+        ),
+    ],
+    "Explore": [
+        PageEntry(
+            "pages/explore/univariate.py",
+            "Univariate",
+            ":material/bar_chart:",
+            "univariate",
+            "Univariate: the distribution of line totals and of R, F and M",
+        ),
+        PageEntry(
+            "pages/explore/bivariate.py",
+            "Bivariate",
+            ":material/scatter_plot:",
+            "bivariate",
+            "Bivariate: RFM pairs, correlations and activity by month",
+        ),
+        PageEntry(
+            "pages/explore/demographics.py",
+            "Demographics",
+            ":material/public:",
+            "demographics",
+            "Demographics: customers and revenue by country on a map",
+        ),
+    ],
+    "Segment": [
+        PageEntry(
+            "pages/segment/clustering.py",
+            "Clustering",
+            ":material/hub:",
+            "clustering",
+            "Clustering: choose features and k, check the quality",
+        ),
+        PageEntry(
+            "pages/segment/profiles.py",
+            "Profiles",
+            ":material/badge:",
+            "profiles",
+            "Profiles: the segments, their charts and downloads",
+        ),
+    ],
+}
+#: Every page in menu order.
+PAGES: list[PageEntry] = [page for pages in SECTIONS.values() for page in pages]

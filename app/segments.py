@@ -1,0 +1,162 @@
+"""The cached segmentation of the current customers, the names shown for its segments, and
+the cached checks of the Clustering page (tree, cophenetic correlations, stability)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app.bundle import Bundle
+from app.errors import failure_sentence, show_error
+from segmentation.models.clustering import cluster_labels
+from segmentation.models.hierarchy import (
+    Dendrogram,
+    cophenetic_correlations,
+    cut_height,
+    dendrogram_data,
+    linkage_matrix,
+    tree_labels,
+)
+from segmentation.models.preparation import DEFAULT_FEATURES, PreparedFeatures, sample_rows
+from segmentation.models.profiles import CLUSTER, SEGMENT
+from segmentation.models.segment import Segmentation, segment_customers
+from segmentation.models.stability import Stability, bootstrap_stability, labels_agreement
+
+#: Session-state key of the last clustering options that worked.
+LAST_GOOD_SEGMENTATION = "last_good_segmentation"
+#: Clustering controls and their defaults (session-state key -> value).
+CLUSTER_DEFAULTS: dict[str, object] = {
+    "cluster_features": list(DEFAULT_FEATURES),
+    "cluster_transform": "log1p",
+    "cluster_scaler": "standard",
+    "cluster_method": "kmeans",
+    "cluster_linkage": "ward",
+    "cluster_auto_k": True,
+    "cluster_k": 4,
+}
+#: Rows a linkage tree or a method comparison is built on (a seeded sample above it).
+TREE_ROWS = 2_000
+
+
+def clustering_params() -> dict[str, object]:
+    """Options of :func:`segment_customers` from the Clustering page (defaults until set)."""
+    value = {key: st.session_state.get(key, default) for key, default in CLUSTER_DEFAULTS.items()}
+    return {
+        "features": tuple(value["cluster_features"]) or DEFAULT_FEATURES,
+        "transform": value["cluster_transform"],
+        "scaler": value["cluster_scaler"],
+        "method": value["cluster_method"],
+        "linkage": value["cluster_linkage"],
+        "k": "auto" if value["cluster_auto_k"] else int(value["cluster_k"]),
+    }
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def segment(customers: pd.DataFrame, **params: object) -> Segmentation:
+    """:func:`segment_customers`, cached by the customer table and the options."""
+    return segment_customers(customers, **params)
+
+
+def customers_key(bundle: Bundle) -> tuple[object, ...]:
+    """A cheap fingerprint of the customer table of ``bundle``."""
+    customers = bundle.customers
+    return (
+        bundle.source,
+        len(customers),
+        float(customers["monetary"].sum()),
+        int(customers["frequency"].sum()),
+        str(bundle.snapshot),
+    )
+
+
+def current_segmentation(bundle: Bundle) -> Segmentation | None:
+    """The segmentation of the current customers with the chosen options, or ``None``.
+
+    A failure is shown as one ``st.error`` sentence; the session keeps its last good state:
+    the segments of the last options that worked on these customers, if any, else ``None``.
+    """
+    params = clustering_params()
+    key = customers_key(bundle)
+    try:
+        with st.spinner("Clustering the customers (a few seconds the first time)…"):
+            result = segment(bundle.customers, **params)
+    except Exception as error:
+        message = failure_sentence(error, "The clustering")
+    else:
+        st.session_state[LAST_GOOD_SEGMENTATION] = (key, params)
+        st.session_state["segments_ready"] = True
+        return result
+    last_key, last_params = st.session_state.get(LAST_GOOD_SEGMENTATION, (None, None))
+    if last_key == key and last_params != params:
+        try:
+            result = segment(bundle.customers, **last_params)
+        except Exception:  # shown as the first error below
+            pass
+        else:
+            show_error(f"{message} The segments of the last options that worked are shown.")
+            return result
+    show_error(message)
+    return None
+
+
+def segment_names(segmentation: Segmentation) -> dict[int, str]:
+    """Display name of every cluster: the package's label unless the user renamed it.
+
+    Names typed on the Profiles page are kept in session state (``label_<cluster>``) and
+    forgotten when the clusters change; a name already taken gets the cluster number added.
+    """
+    table = segmentation.profiles.table
+    signature = tuple(zip(table[CLUSTER].tolist(), table[SEGMENT].tolist(), strict=True))
+    if st.session_state.get("labels_signature") != signature:
+        for key in [k for k in st.session_state if str(k).startswith("label_")]:
+            del st.session_state[key]
+        st.session_state["labels_signature"] = signature
+    names: dict[int, str] = {}
+    for cluster, label in signature:
+        name = str(st.session_state.get(f"label_{cluster}", "")).strip() or label
+        names[int(cluster)] = f"{name} ({cluster})" if name in names.values() else name
+    return names
+
+
+def named_customers(segmentation: Segmentation) -> pd.DataFrame:
+    """The segmented customer table with the display names in ``segment``."""
+    names = segment_names(segmentation)
+    customers = segmentation.customers
+    return customers.assign(**{SEGMENT: customers[CLUSTER].map(names)})
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def dendrogram(matrix: np.ndarray, linkage: str, k: int) -> tuple[Dendrogram, float, int]:
+    """The last 30 merges of a tree on a sample of ``matrix``, the cut height for ``k``, rows."""
+    rows = matrix[sample_rows(len(matrix), TREE_ROWS, 0)]
+    tree = linkage_matrix(rows, linkage)
+    return dendrogram_data(tree, last_merges=30), cut_height(tree, k), len(rows)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cophenetic(matrix: np.ndarray) -> dict[str, float]:
+    """Cophenetic correlation of each linkage on a sample of ``matrix``."""
+    return cophenetic_correlations(matrix, max_rows=TREE_ROWS)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def kmeans_tree_agreement(matrix: np.ndarray, k: int, linkage: str) -> float:
+    """Adjusted Rand index of k-means and the cut tree on the same sample of customers."""
+    rows = matrix[sample_rows(len(matrix), TREE_ROWS, 0)]
+    kmeans = cluster_labels(rows, k, "kmeans")
+    tree = tree_labels(linkage_matrix(rows, linkage), [k])[:, 0]
+    return labels_agreement(kmeans, tree)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def stability(
+    _prepared: PreparedFeatures, matrix: np.ndarray, k: int, method: str, linkage: str
+) -> Stability:
+    """Bootstrap stability of the method at ``k`` (cached by ``matrix``, the prepared one)."""
+    return bootstrap_stability(_prepared, k, method, linkage=linkage, n_resamples=5)
+
+
+def sample_index(length: int, limit: int = 5_000) -> np.ndarray:
+    """Seeded positions of at most ``limit`` of ``length`` rows, for light charts."""
+    return sample_rows(length, limit, 0)

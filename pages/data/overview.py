@@ -1,0 +1,34 @@
+"""Overview: what the app does, the headline figures of the current data, links to every page."""
+
+import streamlit as st
+
+from app.formats import count, money
+from app.navigation import PAGES
+from app.session import current_bundle
+from app.text import markdown_text
+
+st.title("Customer segmentation")
+st.markdown(
+    "This app turns an online shop's transaction export into one row per customer "
+    "(recency, frequency, monetary value) and groups the customers into segments you can act on. "
+    "Load your data, check the cleaning, explore the customers, then cluster and profile them."
+)
+
+bundle = current_bundle()
+summary = bundle.summary
+first, last = str(summary["first_date"])[:10], str(summary["last_date"])[:10]
+top = st.columns(3)
+top[0].metric("Customers", count(summary["customers"]))
+top[1].metric("Orders", count(summary["orders"]))
+top[2].metric("Revenue", money(summary["revenue"]))
+bottom = st.columns([2, 1])
+bottom[0].metric("Period", f"{first} – {last}")
+bottom[1].metric("Countries", count(summary["countries"] or 0))
+st.caption(
+    f"Source: {markdown_text(bundle.source)}. Revenue after cleaning; recency counted up to "
+    f"{bundle.snapshot:%Y-%m-%d %H:%M}."
+)
+
+st.subheader("Pages")
+for entry in PAGES[1:]:
+    st.page_link(entry.path, label=entry.blurb)

@@ -1,0 +1,125 @@
+"""Profiles: a card per segment, charts comparing the segments, renaming and downloads."""
+
+import streamlit as st
+
+from app.charts import box_plot, segment_colours, segment_scale
+from app.formats import count, money
+from app.segment_charts import crosstab_heat, plane_chart, radar_chart, rfm_cube, snake_chart
+from app.segments import current_segmentation, named_customers, sample_index, segment_names
+from app.session import current_bundle
+from app.text import markdown_text
+from segmentation.explore.exploration import grouped_box_statistics
+from segmentation.models.profiles import rank_profile
+from segmentation.models.projection import principal_plane
+from segmentation.outputs.export import to_safe_csv
+from segmentation.outputs.report import build_report
+from segmentation.schema import FEATURE_LABELS, RFM_COLUMNS
+
+st.title("Profiles")
+bundle = current_bundle()
+segmentation = current_segmentation(bundle)
+if segmentation is None:
+    st.stop()
+table = segmentation.profiles.table
+names = segment_names(segmentation)
+order = list(names.values())
+colours = segment_colours(order)
+scale = segment_scale(order)
+customers = named_customers(segmentation)
+
+st.caption(
+    f"{segmentation.k} segments of {len(customers):,} customers, from the Clustering page's "
+    "options. Rename a segment in its card: the new name is used on every page and download."
+)
+cards = st.columns(min(3, len(table)))
+for position, row in enumerate(table.itertuples(index=False)):
+    with cards[position % len(cards)].container(border=True):
+        st.markdown(f"**{markdown_text(names[row.cluster])}**")
+        st.text_input(
+            "Name",
+            key=f"label_{row.cluster}",
+            placeholder=row.segment,
+            label_visibility="collapsed",
+        )
+        st.caption(row.description)
+        size, revenue = st.columns(2)
+        size.metric(
+            "Customers",
+            count(row.customers),
+            f"{row.customer_share:.1%} of all",
+            delta_color="off",
+            delta_arrow="off",
+        )
+        revenue.metric(
+            "Revenue share",
+            f"{row.revenue_share:.1%}",
+            money(row.revenue),
+            delta_color="off",
+            delta_arrow="off",
+        )
+        st.markdown(f"**Action:** {row.action}")
+
+st.subheader("Snake plot")
+st.altair_chart(snake_chart(segmentation.profiles.snake, names, scale, order), width="stretch")
+
+left, right = st.columns(2)
+ranks = rank_profile(customers, customers["cluster"])
+left.plotly_chart(radar_chart(ranks, names, colours), width="stretch")
+sample = sample_index(len(customers))
+points = customers.iloc[sample]
+plane = principal_plane(segmentation.prepared.matrix, sample)
+right.altair_chart(
+    plane_chart(points, plane.coordinates, plane.explained, scale, order), width="stretch"
+)
+if len(points) < len(customers):
+    st.caption(f"Maps show a random sample of {len(points):,} of {len(customers):,} customers.")
+st.plotly_chart(rfm_cube(points, colours, order), width="stretch")
+
+st.subheader("Distributions per segment")
+feature = st.selectbox(
+    "Feature", list(RFM_COLUMNS), format_func=FEATURE_LABELS.get, key="explore_profile_feature"
+)
+boxes = grouped_box_statistics(customers[feature], customers["segment"], order)
+st.altair_chart(
+    box_plot(boxes, title=FEATURE_LABELS[feature], order=order, scale=scale).properties(
+        height=60 * len(order)
+    ),
+    width="stretch",
+)
+st.caption("Boxes: middle half of the customers; line: median; whiskers: 1.5 × IQR.")
+
+st.subheader("Clusters against RFM segments")
+st.altair_chart(crosstab_heat(segmentation.profiles.crosstab, names, order), width="stretch")
+st.caption(
+    f"Agreement of the clusters with the RFM score segments (adjusted Rand index): "
+    f"{segmentation.profiles.rfm_agreement:.2f}."
+)
+
+st.subheader("Downloads")
+left, right = st.columns(2)
+left.download_button(
+    "Customers with segments (CSV)",
+    to_safe_csv(customers),
+    file_name="customer_segments.csv",
+    mime="text/csv",
+    key="download_csv",
+    icon=":material/download:",
+)
+descriptions = {names[c]: d for c, d in zip(table["cluster"], table["description"], strict=True)}
+actions = {names[c]: a for c, a in zip(table["cluster"], table["action"], strict=True)}
+right.download_button(
+    "Segment report (HTML)",
+    build_report(
+        customers,
+        order=order,
+        descriptions=descriptions,
+        actions=actions,
+        colours=colours,
+        source=bundle.source,
+        method=f"{segmentation.method}, k = {segmentation.k}",
+    ),
+    file_name="segment_report.html",
+    mime="text/html",
+    key="download_report",
+    icon=":material/description:",
+)

@@ -1,0 +1,162 @@
+"""The running app in headless Chromium: every page renders, uploads and downloads work.
+
+Screenshots of every page go to ``tests/screenshots/`` (not committed). Skipped when
+Chromium or Playwright is not installed.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from app.navigation import PAGES as NAVIGATION
+from app.navigation import SECTIONS
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, first_session, running_app, settle
+from tests.samples import ROOT
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ROOT / "tests" / "screenshots"
+#: url path -> page title, in menu order.
+PAGES = {page.url_path: page.page_heading for page in NAVIGATION}
+SMALL_CSV = (
+    "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+    + "".join(
+        f"{500 + i},{20000 + i % 7},ITEM {i % 7},{1 + i % 5},2024-0{1 + i % 9}-1{i % 9} 10:00,"
+        f"{1.5 + i % 4},{17000 + i % 23},{['United Kingdom', 'France', 'EIRE'][i % 3]}\n"
+        for i in range(300)
+    )
+).encode()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start ``streamlit run`` on a free port with the demo data; stop it afterwards."""
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("Chromium is not installed")
+    pytest.importorskip("playwright.sync_api")
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with running_app(_free_port(), log) as (url, _pid):
+        first_session(url)
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser_page(app_url: str):
+    """One Chromium page for the module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.set_default_timeout(90_000)
+        yield page
+        browser.close()
+
+
+def _screenshot(page, name: str) -> None:
+    """Save the whole page: grow the window to the height of the scrolling main area first."""
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll("
+        "'[data-testid=stMain], [data-testid=stAppViewContainer]')].map(e => e.scrollHeight))"
+    )
+    page.set_viewport_size({"width": 1400, "height": min(max(height, 1000), 12_000)})
+    page.wait_for_timeout(800)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stSidebar"]')
+    settle(page)
+
+
+def test_a_first_visit_to_a_page_address_goes_through_the_router(tmp_path: Path) -> None:
+    """A fresh server whose first visit is a page's address: the page is shown inside the
+    router (its menu sections, the sidebar controls, the banner), not on its own."""
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("Chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with (
+        running_app(_free_port(), tmp_path / "server.log") as (url, _pid),
+        sync_api.sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(90_000)
+        _open(page, f"{url}/clustering")
+        page.get_by_role("heading", name="Clustering").first.wait_for(state="visible")
+        sections = page.locator('[data-testid="stNavSectionHeader"]').all_inner_texts()
+        assert sections == list(SECTIONS)
+        links = page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
+        # Each link reads "<icon name>\n\n<title>": the icon is a ligature of its name.
+        assert [link.split()[-1] for link in links] == [entry.title for entry in NAVIGATION]
+        sidebar = page.locator('[data-testid="stSidebarUserContent"]')
+        assert sidebar.get_by_text("Data source").count() == 1
+        assert sidebar.get_by_text("Snapshot date").count() == 1
+        assert page.get_by_text("You are looking at the embedded synthetic demo data").count() == 1
+        assert page.locator('[data-testid="stException"]').count() == 0
+        browser.close()
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_renders_without_an_exception(browser_page, app_url: str, path: str) -> None:
+    page = browser_page
+    _open(page, f"{app_url}/{path}")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.get_by_role("heading", name=PAGES[path]).first.wait_for(state="visible")
+    _screenshot(page, path or "overview")
+
+
+def test_upload_of_a_good_then_a_bad_file(browser_page, app_url: str, tmp_path: Path) -> None:
+    page = browser_page
+    _open(page, f"{app_url}/data")
+    good = tmp_path / "small.csv"
+    good.write_bytes(SMALL_CSV)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+    page.get_by_text("Uploaded file: small.csv").wait_for()
+    settle(page)
+    page.get_by_role("heading", name="small.csv").wait_for(state="visible")
+
+    bad = tmp_path / "broken.csv"
+    bad.write_bytes(b"just one line of text\n")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    page.get_by_text("The data loaded before is still in use.").wait_for()
+    settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() >= 1
+    page.get_by_role("heading", name="small.csv").wait_for(state="visible")
+    _screenshot(page, "upload-error")
+
+
+def test_downloads_of_the_segments(browser_page, app_url: str, tmp_path: Path) -> None:
+    page = browser_page
+    _open(page, f"{app_url}/profiles")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Customers with segments (CSV)").click()
+    path = tmp_path / "segments.csv"
+    download.value.save_as(path)
+    frame = pd.read_csv(path, dtype=str)
+    assert {"customer_id", "recency", "frequency", "monetary", "segment"} <= set(frame.columns)
+    assert len(frame) > 0 and frame["segment"].notna().all()
+    text_cells = frame.stack()
+    assert not text_cells.str.match(r"^[=+@]").any()
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Segment report (HTML)").click()
+    report = tmp_path / "report.html"
+    download.value.save_as(report)
+    html = report.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<svg" in html

@@ -1,0 +1,90 @@
+"""Linkage trees, their cuts, cophenetic correlation and dendrogram data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from segmentation.errors import ModelError
+from segmentation.models import hierarchy
+from segmentation.models.hierarchy import (
+    cophenetic_correlations,
+    cut_height,
+    dendrogram_data,
+    linkage_matrix,
+    tree_labels,
+)
+
+#: Two pairs on a line: single linkage merges at heights 1, 1 and 8.
+LINE = np.array([[0.0], [1.0], [9.0], [10.0]])
+
+
+def test_single_linkage_heights_and_cut_height():
+    linkage = linkage_matrix(LINE, "single")
+    assert linkage[:, 2].tolist() == [1.0, 1.0, 8.0]
+    assert cut_height(linkage, 2) == 4.5  # half-way between 1 and 8
+    assert cut_height(linkage, 3) == 1.0  # both pairs merge at 1: no cut gives exactly 3
+    labels = tree_labels(linkage, [2])[:, 0]
+    assert labels[0] == labels[1] != labels[2] == labels[3]
+
+
+def test_cut_height_outside_the_tree_is_refused():
+    linkage = linkage_matrix(LINE, "ward")
+    with pytest.raises(ModelError, match="2 to 3 clusters, not 4"):
+        cut_height(linkage, 4)
+    with pytest.raises(ModelError, match="cannot be cut into 4 clusters"):
+        tree_labels(linkage, [4])
+
+
+def test_cophenetic_correlation_matches_a_hand_computation():
+    # Single linkage: cophenetic distances 1 within pairs, 8 across; true distances 9, 10, 8, 9.
+    cophenetic = [1, 8, 8, 8, 8, 1]
+    distances = [1, 9, 10, 8, 9, 1]
+    expected = np.corrcoef(cophenetic, distances)[0, 1]
+    result = cophenetic_correlations(LINE, ("single", "ward"))
+    assert result["single"] == pytest.approx(expected)
+    assert set(result) == {"single", "ward"}
+
+
+def test_cophenetic_correlation_samples_large_tables_with_a_seed():
+    points = np.random.default_rng(0).normal(size=(600, 3))
+    first = cophenetic_correlations(points, max_rows=200, seed=1)
+    assert first == cophenetic_correlations(points, max_rows=200, seed=1)
+    assert first != cophenetic_correlations(points, max_rows=200, seed=2)
+    assert set(first) == {"ward", "complete", "average", "single"}
+    assert all(-1 <= value <= 1 for value in first.values())
+
+
+def test_tree_cuts_give_k_nested_clusters_even_with_duplicate_rows():
+    rng = np.random.default_rng(4)
+    points = np.repeat(rng.normal(size=(60, 2)).round(1), 3, axis=0)
+    for method in hierarchy.LINKAGE_METHODS:
+        labels = tree_labels(linkage_matrix(points, method), range(2, 11))
+        for column, k in enumerate(range(2, 11)):
+            assert np.unique(labels[:, column]).size == k
+            if k > 2:  # every cluster at k lies inside one cluster at k - 1
+                pairs = set(zip(labels[:, column], labels[:, column - 1], strict=True))
+                assert len({a for a, _ in pairs}) == len(pairs)
+
+
+def test_truncated_dendrogram_keeps_the_last_merges_and_counts_every_row():
+    points = np.random.default_rng(2).normal(size=(50, 3))
+    tree = dendrogram_data(linkage_matrix(points), last_merges=6)
+    assert len(tree.leaf_labels) == 6
+    assert sum(tree.leaf_counts) == 50
+    assert len(tree.icoord) == len(tree.dcoord) == 5
+    assert all(len(path) == 4 for path in tree.icoord)
+    full = dendrogram_data(linkage_matrix(LINE, "single"), labels=["a", "b", "c", "d"])
+    assert sorted(full.leaf_labels) == ["a", "b", "c", "d"]
+    assert full.leaf_counts == [1, 1, 1, 1]
+    assert max(max(path) for path in full.dcoord) == 8.0
+
+
+def test_unknown_linkage_too_few_and_too_many_rows_are_refused(monkeypatch):
+    with pytest.raises(ModelError, match="Unknown linkage 'centroid'; choose one of ward"):
+        linkage_matrix(LINE, "centroid")
+    with pytest.raises(ModelError, match="at least 2 customers"):
+        linkage_matrix(LINE[:1])
+    monkeypatch.setattr(hierarchy, "MAX_TREE_ROWS", 3)
+    with pytest.raises(ModelError, match="4 customers would not fit in memory"):
+        linkage_matrix(LINE)

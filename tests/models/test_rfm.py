@@ -1,0 +1,134 @@
+"""RFM quintile scores, tie handling and the R-by-F segment rule table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segmentation.errors import ModelError
+from segmentation.models.rfm import (
+    SEGMENT_RULES,
+    SEGMENTS,
+    ScoreCuts,
+    rfm_scores,
+    score_cut_points,
+    score_values,
+    segment_names,
+)
+from tests.samples import TINY_CUSTOMERS as TINY
+
+#: The documented grid, rows R = 5…1, columns F = 1…5.
+GRID = {
+    5: ["New Customers", "Potential Loyalists", "Potential Loyalists", "Champions", "Champions"],
+    4: [
+        "Promising",
+        "Potential Loyalists",
+        "Potential Loyalists",
+        "Loyal Customers",
+        "Loyal Customers",
+    ],
+    3: ["About to Sleep", "About to Sleep", "Need Attention", "Loyal Customers", "Loyal Customers"],
+    2: ["Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose Them"],
+    1: ["Lost", "Lost", "At Risk", "At Risk", "Can't Lose Them"],
+}
+
+
+def test_cut_points_are_the_quintile_boundaries():
+    cuts = score_cut_points(TINY)
+    assert cuts.recency == (3, 25, 35, 320)
+    assert cuts.frequency == (3, 5, 7, 30)
+    assert cuts.monetary == (70, 900, 1400, 9000)
+
+
+def test_tiny_table_scores_and_segments():
+    scores = rfm_scores(TINY)
+    # R = 5 - cut points at or below the recency; F, M = 1 + cut points strictly below.
+    assert scores["r_score"].tolist() == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 1]
+    assert scores["f_score"].tolist() == [4, 5, 5, 2, 3, 3, 4, 1, 1, 1, 2]
+    assert scores["m_score"].tolist() == [4, 5, 5, 2, 3, 3, 4, 1, 1, 1, 2]
+    assert scores["rfm_segment"].tolist() == [
+        "Champions",
+        "Champions",
+        "Loyal Customers",
+        "Potential Loyalists",
+        "Need Attention",
+        "Need Attention",
+        "At Risk",
+        "Hibernating",
+        "Lost",
+        "Lost",
+        "Lost",
+    ]
+
+
+def test_tied_values_share_a_score_and_merged_bins_are_reported():
+    table = pd.DataFrame(
+        {
+            "customer_id": [str(i) for i in range(10)],
+            "recency": [5, 5, 5, 5, 5, 5, 10, 20, 30, 40],
+            "frequency": [1, 1, 1, 1, 1, 1, 2, 3, 4, 5],
+            "monetary": [float(v) for v in range(10, 110, 10)],
+        }
+    )
+    cuts = score_cut_points(table)
+    # Linear quantiles of 10 values sit at positions 1.8, 3.6, 5.4 and 7.2.
+    assert cuts.frequency == pytest.approx((1, 1, 1.4, 3.2))
+    assert cuts.recency == pytest.approx((5, 5, 7, 22))
+    scores = rfm_scores(table, cuts)
+    assert scores["f_score"].tolist() == [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]
+    assert scores["r_score"].tolist() == [3, 3, 3, 3, 3, 3, 2, 2, 1, 1]
+    assert cuts.skipped_scores("frequency") == (2,)
+    assert cuts.skipped_scores("recency") == (4,)
+    assert cuts.skipped_scores("monetary") == ()
+    notes = cuts.notes()
+    assert len(notes) == 2
+    assert "no customer gets R score 4" in notes[0]
+    assert "no customer gets F score 2" in notes[1]
+
+
+def test_values_outside_the_cut_points_take_the_extreme_scores():
+    cuts = ScoreCuts(recency=(10, 20, 30, 40), frequency=(1, 2, 3, 4), monetary=(1, 2, 3, 4))
+    assert score_values(np.array([0, 10, 11, 40, 41]), "recency", cuts).tolist() == [5, 4, 4, 1, 1]
+    assert score_values(np.array([0.5, 1, 1.5, 4, 99]), "frequency", cuts).tolist() == [
+        1,
+        1,
+        2,
+        4,
+        5,
+    ]
+
+
+def test_rule_table_covers_every_cell_exactly_once_with_the_documented_names():
+    cells = [(r, f) for rule in SEGMENT_RULES for r in rule.r_scores for f in rule.f_scores]
+    assert len(cells) == 25
+    assert len(set(cells)) == 25
+    r = np.repeat([5, 4, 3, 2, 1], 5)
+    f = np.tile([1, 2, 3, 4, 5], 5)
+    assert segment_names(r, f).tolist() == [name for row in GRID.values() for name in row]
+    assert set(SEGMENTS) == {name for row in GRID.values() for name in row}
+    assert len(SEGMENTS) == 11
+    for rule in SEGMENT_RULES:
+        assert rule.description.endswith(".")
+        assert rule.action.endswith(".")
+
+
+def test_scores_outside_one_to_five_are_refused():
+    with pytest.raises(ModelError, match="1 to 5"):
+        segment_names(np.array([0]), np.array([3]))
+
+
+def test_scores_keep_the_index_and_leave_the_table_alone():
+    table = TINY.set_index(pd.Index(range(100, 111)))
+    before = table.copy()
+    scores = rfm_scores(table)
+    assert scores.index.tolist() == list(range(100, 111))
+    pd.testing.assert_frame_equal(table, before)
+
+
+def test_missing_or_non_finite_rfm_columns_are_named():
+    with pytest.raises(ModelError, match="'monetary'"):
+        rfm_scores(TINY.drop(columns="monetary"))
+    broken = TINY.assign(recency=TINY["recency"].astype(float).where(TINY.index != 3))
+    with pytest.raises(ModelError, match=r"'recency' is missing or infinite for 1 customer;"):
+        rfm_scores(broken)
