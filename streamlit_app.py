@@ -9,6 +9,7 @@ straight to their address, and it does not look into subfolders.
 import streamlit as st
 
 from app.layout import banner, sidebar
+from app.links import read_link, write_link
 from app.navigation import SECTIONS
 from app.session import keep_widget_state
 
@@ -36,6 +37,8 @@ page = st.navigation(
     }
 )
 keep_widget_state()
+read_link()
 sidebar()
 banner()
+write_link()
 page.run()

@@ -54,6 +54,7 @@ def missing_bars(missing: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("share:Q", title="Share", format=".1%"),
             ],
         )
+        .properties(height=alt.Step(24))
     )
 
 
@@ -96,14 +97,21 @@ def density_chart(curve: pd.DataFrame, title: str, axis: alt.Axis) -> alt.Chart:
 
 
 def scatter_chart(points: pd.DataFrame, x: str, y: str, log_axes: bool) -> alt.Chart:
-    """Customers on two features, with their ids on hover; zoomable."""
-    scale = alt.Scale(type="symlog") if log_axes else alt.Scale(zero=False)
+    """Customers on two features, with their ids on hover; zoomable. Log axes are
+    logarithmic where every value is positive, else symmetric-log (zero stays on)."""
+
+    def scale(column: str) -> alt.Scale:
+        if not log_axes:
+            return alt.Scale(zero=False)
+        return alt.Scale(type="log" if (points[column] > 0).all() else "symlog")
+
+    axis = alt.Axis(format="~s")
     return (
         alt.Chart(points[["customer_id", *dict.fromkeys([x, y])]])
         .mark_circle(size=25, opacity=0.5)
         .encode(
-            x=alt.X(f"{x}:Q", title=FEATURE_LABELS[x], scale=scale),
-            y=alt.Y(f"{y}:Q", title=FEATURE_LABELS[y], scale=scale),
+            x=alt.X(f"{x}:Q", title=FEATURE_LABELS[x], scale=scale(x), axis=axis),
+            y=alt.Y(f"{y}:Q", title=FEATURE_LABELS[y], scale=scale(y), axis=axis),
             tooltip=[
                 alt.Tooltip("customer_id:N", title="Customer"),
                 alt.Tooltip(f"{x}:Q", title=FEATURE_LABELS[x], format=",.0f"),
@@ -132,7 +140,7 @@ def correlation_heat(matrix: pd.DataFrame, features: Sequence[str], method: str)
             alt.Tooltip("correlation:Q", format=".2f"),
         ],
     )
-    return chart.properties(title=method.capitalize(), height=340)
+    return chart.properties(title=method.capitalize(), height=alt.Step(34))
 
 
 def monthly_line(monthly: pd.DataFrame, measure: str, title: str, fmt: str) -> alt.Chart:
@@ -190,7 +198,7 @@ def country_bars(top: pd.DataFrame, measure: str, title: str) -> alt.Chart:
                 alt.Tooltip("avg_monetary:Q", title="Average spend (£)", format=",.0f"),
             ],
         )
-        .properties(height=max(120, 22 * len(top)), title=f"{title}, top {len(top)} countries")
+        .properties(height=alt.Step(22), title=f"{title}, top {len(top)} countries")
     )
 
 
@@ -219,5 +227,5 @@ def segment_mix(customers: pd.DataFrame, countries: list[str], order: list[str])
             order=alt.Order("segment_order:Q"),
             tooltip=["country:N", "segment:N", alt.Tooltip("customers:Q", format=",")],
         )
-        .properties(height=max(120, 24 * len(countries)))
+        .properties(height=alt.Step(24))
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.session import SNAPSHOT_KEY
-from app.sources import SOURCE_KEY, active_source, available_sources
+from app.settings import SNAPSHOT_KEY, SOURCE_KEY
+from app.sources import active_source, available_sources
 from app.text import markdown_text
 
 SOURCE_LABELS = {

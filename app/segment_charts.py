@@ -20,6 +20,8 @@ MEASURES = {
     "davies_bouldin": ("Davies–Bouldin", "lower is better", ".2f"),
 }
 CHOSEN, ELBOW = "#e15759", "#59a14f"
+#: Height of one row of a heat map or a bar chart of segments, in pixels.
+ROW_STEP = 40
 
 
 def sweep_charts(sweep: pd.DataFrame, k: int, knee: int | None) -> list[alt.LayerChart]:
@@ -100,9 +102,7 @@ def silhouette_chart(
     return bars + mean_rule
 
 
-def dendrogram_chart(
-    tree: Dendrogram, cut: float, rows: int, linkage: str, k: int
-) -> alt.LayerChart:
+def dendrogram_chart(tree: Dendrogram, cut: float, linkage: str, k: int) -> alt.LayerChart:
     """The last merges of a tree as lines, the cut for ``k`` clusters as a dashed line and
     the customers under each leaf."""
     paths = pd.DataFrame(
@@ -119,9 +119,7 @@ def dendrogram_chart(
         alt.Chart(paths)
         .mark_line(color="#4e79a7")
         .encode(
-            x=alt.X(
-                "x:Q", title=f"Groups of customers (the last 30 merges of {rows:,})", axis=None
-            ),
+            x=alt.X("x:Q", title="Groups of customers", axis=None),
             y=alt.Y("height:Q", title="Merge distance"),
             detail="merge:N",
             order="order:Q",
@@ -132,10 +130,10 @@ def dendrogram_chart(
         .mark_rule(color=CHOSEN, strokeDash=[6, 4], size=2)
         .encode(y="height:Q")
     )
-    leaf_text = (
+    leaf_text = (  # written downwards, so counts of thousands do not run into each other
         alt.Chart(leaves)
-        .mark_text(dy=10, fontSize=9)
-        .encode(x="x:Q", y=alt.datum(0), text="customers:Q")
+        .mark_text(angle=270, align="right", dx=-4, fontSize=9)
+        .encode(x="x:Q", y=alt.datum(0), text=alt.Text("customers:Q", format="~s"))
     )
     return (lines + cut_line + leaf_text).properties(
         title=f"Dendrogram ({linkage} linkage), cut into {k} clusters", height=320
@@ -204,7 +202,11 @@ def radar_chart(ranks: pd.DataFrame, names: dict[int, str], colours: dict[str, s
             )
         )
     radar.update_layout(
-        polar={"radialaxis": {"range": [0, 1], "tickformat": ".0%"}, "bgcolor": "rgba(0,0,0,0)"},
+        # The percentage ticks run between the "Recent" and "Frequent" spokes, clear of both.
+        polar={
+            "radialaxis": {"range": [0, 1], "tickformat": ".0%", "angle": 60, "tickangle": 60},
+            "bgcolor": "rgba(0,0,0,0)",
+        },
         title="Radar: average percentile rank of the segment's customers",
         height=420,
         margin={"l": 40, "r": 40, "t": 60, "b": 30},
@@ -261,6 +263,8 @@ def rfm_cube(points: pd.DataFrame, colours: dict[str, str], order: list[str]):
     scatter.update_layout(
         title="Recency, frequency and monetary value (log axes for F and M)",
         margin={"l": 0, "r": 0, "t": 50, "b": 0},
+        # One label per power of ten on the log axes (Plotly also labels 2 and 5 between).
+        scene={"yaxis": {"dtick": 1}, "zaxis": {"dtick": 1}},
     )
     return scatter
 
@@ -284,4 +288,4 @@ def crosstab_heat(crosstab: pd.DataFrame, names: dict[int, str], order: list[str
         ],
         text_where="datum.customers > 0",
     )
-    return chart.properties(height=44 * len(order))
+    return chart.properties(height=alt.Step(ROW_STEP))

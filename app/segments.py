@@ -3,20 +3,23 @@ the cached checks of the Clustering page (tree, cophenetic correlations, stabili
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from app.bundle import Bundle
 from app.errors import failure_sentence, show_error
+from app.links import pending_names
+from app.settings import CLUSTER_DEFAULTS, LABEL_PREFIX
 from segmentation.models.clustering import cluster_labels
 from segmentation.models.hierarchy import (
     Dendrogram,
     cophenetic_correlations,
     cut_height,
     dendrogram_data,
-    linkage_matrix,
-    tree_labels,
+    fit_tree,
 )
 from segmentation.models.preparation import DEFAULT_FEATURES, PreparedFeatures, sample_rows
 from segmentation.models.profiles import CLUSTER, SEGMENT
@@ -25,18 +28,8 @@ from segmentation.models.stability import Stability, bootstrap_stability, labels
 
 #: Session-state key of the last clustering options that worked.
 LAST_GOOD_SEGMENTATION = "last_good_segmentation"
-#: Clustering controls and their defaults (session-state key -> value).
-CLUSTER_DEFAULTS: dict[str, object] = {
-    "cluster_features": list(DEFAULT_FEATURES),
-    "cluster_transform": "log1p",
-    "cluster_scaler": "standard",
-    "cluster_method": "kmeans",
-    "cluster_linkage": "ward",
-    "cluster_auto_k": True,
-    "cluster_k": 4,
-}
-#: Rows a linkage tree or a method comparison is built on (a seeded sample above it).
-TREE_ROWS = 2_000
+#: Customers the linkages are compared on (a seeded sample above it).
+COPHENETIC_ROWS = 5_000
 
 
 def clustering_params() -> dict[str, object]:
@@ -109,12 +102,15 @@ def segment_names(segmentation: Segmentation) -> dict[int, str]:
     table = segmentation.profiles.table
     signature = tuple(zip(table[CLUSTER].tolist(), table[SEGMENT].tolist(), strict=True))
     if st.session_state.get("labels_signature") != signature:
-        for key in [k for k in st.session_state if str(k).startswith("label_")]:
+        for key in [k for k in st.session_state if str(k).startswith(LABEL_PREFIX)]:
             del st.session_state[key]
         st.session_state["labels_signature"] = signature
+        for cluster, name in pending_names().items():  # names a shared link gave
+            if cluster < len(signature):
+                st.session_state[f"{LABEL_PREFIX}{cluster}"] = name
     names: dict[int, str] = {}
     for cluster, label in signature:
-        name = str(st.session_state.get(f"label_{cluster}", "")).strip() or label
+        name = str(st.session_state.get(f"{LABEL_PREFIX}{cluster}", "")).strip() or label
         names[int(cluster)] = f"{name} ({cluster})" if name in names.values() else name
     return names
 
@@ -126,27 +122,38 @@ def named_customers(segmentation: Segmentation) -> pd.DataFrame:
     return customers.assign(**{SEGMENT: customers[CLUSTER].map(names)})
 
 
+@dataclass(frozen=True)
+class TreeView:
+    """What the Clustering page shows of a hierarchy: the last merges of the tree, where it
+    is cut for k, how it was built, how well it keeps the distances, and how much its cut
+    agrees with k-means on the same customers."""
+
+    dendrogram: Dendrogram
+    cut: float
+    built: str
+    cophenetic: float
+    kmeans_agreement: float
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
-def dendrogram(matrix: np.ndarray, linkage: str, k: int) -> tuple[Dendrogram, float, int]:
-    """The last 30 merges of a tree on a sample of ``matrix``, the cut height for ``k``, rows."""
-    rows = matrix[sample_rows(len(matrix), TREE_ROWS, 0)]
-    tree = linkage_matrix(rows, linkage)
-    return dendrogram_data(tree, last_merges=30), cut_height(tree, k), len(rows)
+def tree_view(matrix: np.ndarray, linkage: str, k: int) -> TreeView:
+    """The tree an agglomerative clustering of ``matrix`` with ``linkage`` is cut from."""
+    tree = fit_tree(matrix, linkage)
+    return TreeView(
+        dendrogram=dendrogram_data(tree, last_merges=30),
+        cut=cut_height(tree.linkage, k),
+        built=tree.description(),
+        cophenetic=tree.cophenetic_correlation(),
+        kmeans_agreement=labels_agreement(
+            cluster_labels(matrix, k, "kmeans"), tree.labels([k])[:, 0]
+        ),
+    )
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def cophenetic(matrix: np.ndarray) -> dict[str, float]:
-    """Cophenetic correlation of each linkage on a sample of ``matrix``."""
-    return cophenetic_correlations(matrix, max_rows=TREE_ROWS)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def kmeans_tree_agreement(matrix: np.ndarray, k: int, linkage: str) -> float:
-    """Adjusted Rand index of k-means and the cut tree on the same sample of customers."""
-    rows = matrix[sample_rows(len(matrix), TREE_ROWS, 0)]
-    kmeans = cluster_labels(rows, k, "kmeans")
-    tree = tree_labels(linkage_matrix(rows, linkage), [k])[:, 0]
-    return labels_agreement(kmeans, tree)
+    """Cophenetic correlation of each linkage, on at most :data:`COPHENETIC_ROWS` customers."""
+    return cophenetic_correlations(matrix, max_rows=COPHENETIC_ROWS)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from app.bundle import Bundle, load_bundle, options_key
 from app.errors import failure_sentence, show_error
+from app.settings import SNAPSHOT_KEY
 from app.sources import Source, active_source, demo_source, source_key
 from app.text import markdown_text
 from segmentation.transactions.cleaning import CleaningOptions
@@ -18,7 +19,6 @@ from segmentation.transactions.cleaning import CleaningOptions
 PERSISTENT_PREFIXES = ("step_", "explore_", "cluster_", "label_")
 #: Session-state key of the last data options that worked.
 LAST_GOOD_DATA = "last_good_data"
-SNAPSHOT_KEY = "snapshot"
 
 
 def keep_widget_state() -> None:

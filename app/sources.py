@@ -13,6 +13,7 @@ import streamlit as st
 
 from app.bundle import load_bundle, options_key
 from app.errors import failure_sentence
+from app.settings import SOURCE_KEY
 from app.text import safe_name
 from segmentation.demo import DEMO_TRANSACTIONS
 from segmentation.errors import ColumnError
@@ -23,8 +24,6 @@ from segmentation.transactions.cleaning import CleaningOptions
 DATA_ENV = "SEGMENTATION_DATA"
 #: File types the uploader accepts.
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "parquet", "gz", "zip"]
-#: Session-state key of the source picked in the sidebar.
-SOURCE_KEY = "source_choice"
 
 
 @dataclass(frozen=True)

@@ -43,11 +43,17 @@ def rss_mb(pid: int) -> float:
 
 @contextlib.contextmanager
 def running_app(
-    port: int, log: Path, script: Path | str = "streamlit_app.py", cwd: Path = ROOT
+    port: int,
+    log: Path,
+    script: Path | str = "streamlit_app.py",
+    cwd: Path = ROOT,
+    data: Path | None = None,
 ) -> Iterator[tuple[str, int]]:
-    """Start ``script`` (the app, on the demo data) on ``port`` from the folder ``cwd``;
-    yield its URL and process id; stop it after."""
+    """Start ``script`` (the app, on the demo data or the file ``data``) on ``port`` from the
+    folder ``cwd``; yield its URL and process id; stop it after."""
     env = {k: v for k, v in os.environ.items() if k != "SEGMENTATION_DATA"}
+    if data is not None:
+        env["SEGMENTATION_DATA"] = str(Path(data).resolve())
     command = [
         sys.executable,
         "-m",

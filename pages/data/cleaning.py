@@ -5,11 +5,13 @@ import streamlit as st
 
 from app.explore_charts import funnel_bars, missing_bars
 from app.formats import money
+from app.links import link_control
 from app.session import current_bundle
 from segmentation.explore.exploration import cleaning_funnel
 from segmentation.transactions.cleaning import STEPS, CleaningOptions, Step
 
 st.title("Cleaning")
+link_control()
 st.markdown(
     "Each row is removed by the first step that matches it, so the counts add up: "
     "rows in = rows kept + rows removed by every step."

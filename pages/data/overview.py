@@ -5,6 +5,7 @@ import streamlit as st
 from app.formats import count, money
 from app.navigation import PAGES
 from app.session import current_bundle
+from app.story import segment_story
 from app.text import markdown_text
 
 st.title("Customer segmentation")
@@ -29,6 +30,13 @@ st.caption(
     f"{bundle.snapshot:%Y-%m-%d %H:%M}."
 )
 
-st.subheader("Pages")
+st.subheader("Segments")
+st.caption(
+    "From the Clustering page's settings (the recommended number of segments by default); "
+    "renamed segments keep their names here."
+)
+segment_story(bundle)
+
+st.subheader("Where to look next")
 for entry in PAGES[1:]:
     st.page_link(entry.path, label=entry.blurb)

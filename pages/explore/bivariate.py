@@ -3,11 +3,18 @@
 import streamlit as st
 
 from app.explore_charts import correlation_heat, monthly_line, scatter_chart
+from app.links import link_control
 from app.session import current_bundle
-from segmentation.explore.exploration import MAX_SCATTER_POINTS, correlations, sample_points
+from segmentation.explore.exploration import (
+    MAX_SCATTER_POINTS,
+    correlations,
+    readable_view,
+    sample_points,
+)
 from segmentation.schema import CUSTOMER_FEATURES, FEATURE_LABELS
 
 st.title("Bivariate")
+link_control()
 bundle = current_bundle()
 customers = bundle.customers
 
@@ -18,8 +25,13 @@ st.session_state.setdefault("explore_x", "frequency")
 st.session_state.setdefault("explore_y", "monetary")
 x = x_col.selectbox("Horizontal axis", rfm, format_func=FEATURE_LABELS.get, key="explore_x")
 y = y_col.selectbox("Vertical axis", rfm, format_func=FEATURE_LABELS.get, key="explore_y")
+skewed = "middle" in (readable_view(customers[x]), readable_view(customers[y]))
+st.session_state.setdefault("explore_log_axes", skewed)
 log_axes = log_col.toggle(
-    "Log axes", key="explore_log_axes", help="Symmetric log scale, so zero stays on the chart."
+    "Log axes",
+    key="explore_log_axes",
+    help="Logarithmic axes (symmetric-log where a value is zero); on by default when a long tail "
+    "would crowd the customers into one corner.",
 )
 points = sample_points(customers)
 if len(points) < len(customers):

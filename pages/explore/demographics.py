@@ -4,25 +4,18 @@ import streamlit as st
 
 from app.explore_charts import country_bars, country_map, segment_mix
 from app.formats import count
+from app.links import link_control
 from app.segments import current_segmentation, named_customers, segment_names
 from app.session import current_bundle
+from app.settings import MEASURES, REGIONS
 from app.text import markdown_text
 from segmentation.explore.countries import map_view, mapped_codes, world_geojson
 from segmentation.explore.exploration import country_summary
 
 UK = "United Kingdom"
-MEASURES = {
-    "customers": ("Customers", ","),
-    "revenue": ("Revenue (£)", ",.0f"),
-    "avg_monetary": ("Average spend per customer (£)", ",.0f"),
-}
-REGIONS = {
-    "abroad": "Rest of the world (without the UK)",
-    "all": "Every country",
-    "uk": "United Kingdom only",
-}
 
 st.title("Demographics")
+link_control()
 bundle = current_bundle()
 if "country" not in bundle.customers.columns:
     st.warning("This data has no country column, so there is nothing to map.")
@@ -49,8 +42,10 @@ measure = left.radio(
 region = right.radio(
     "Countries", list(REGIONS), format_func=REGIONS.get, horizontal=True, key="explore_region"
 )
-shown = {"all": table, "abroad": abroad, "uk": uk}[region]
 title, fmt = MEASURES[measure]
+shown = {"all": table, "abroad": abroad, "uk": uk}[region].sort_values(
+    [measure, "country"], ascending=[False, True], kind="stable"
+)
 
 if shown.empty:
     st.info("No customer is in the countries chosen.")

@@ -5,24 +5,22 @@ import streamlit as st
 
 from app.charts import box_plot
 from app.explore_charts import density_chart, histogram_chart, value_axis
+from app.links import link_control
 from app.session import current_bundle
+from app.settings import VARIABLES, VIEW_LABELS, view_key
 from segmentation.explore.exploration import (
+    VIEWS,
     box_statistics,
     density,
     histogram,
-    log_values,
+    readable_view,
     shape_sentence,
     summary_statistics,
+    view_values,
 )
 
-VARIABLES = {
-    "total_purchase": ("Line total (£, one invoice line)", "£"),
-    "recency": ("Recency (days since the last purchase)", ""),
-    "frequency": ("Frequency (number of orders)", ""),
-    "monetary": ("Monetary (£ spent per customer)", "£"),
-}
-
 st.title("Univariate")
+link_control()
 bundle = current_bundle()
 frames = {
     "total_purchase": bundle.line_totals.to_frame(),
@@ -31,26 +29,30 @@ frames = {
     "monetary": bundle.customers,
 }
 
-left, right = st.columns([3, 1])
+left, right = st.columns([2, 2])
 variable = left.selectbox(
     "Variable",
     list(VARIABLES),
     format_func=lambda v: VARIABLES[v][0],
     key="explore_variable",
 )
-log_scale = right.toggle("Log scale", key="explore_log", help="Base-10 logarithm of the values.")
 title, unit = VARIABLES[variable]
 values = frames[variable][variable]
 level = "invoice lines" if variable == "total_purchase" else "customers"
-
-if log_scale:
-    shown, dropped = log_values(values)
-    axis_title = f"{title}, log scale"
-    if dropped:
-        st.caption(f"{dropped:,} values of zero or below are left out: they have no logarithm.")
-else:
-    shown, axis_title = values, title
-axis = value_axis(unit, log_scale)
+view = view_key(variable)
+st.session_state.setdefault(view, readable_view(values))
+kind = right.segmented_control("View", VIEWS, format_func=VIEW_LABELS.get, key=view, required=True)
+drawn = view_values(values, kind)
+axis_title = f"{title}, log scale" if kind == "log" else title
+axis = value_axis(unit, kind == "log")
+if drawn.below or drawn.above:
+    st.caption(
+        f"Drawn: the middle 98 % of the {level}. {drawn.below:,} below the 1st percentile and "
+        f"{drawn.above:,} above the 99th are left out of the charts, not of the statistics."
+    )
+if drawn.not_positive:
+    st.caption(f"{drawn.not_positive:,} values of zero or below have no logarithm: left out.")
+shown = drawn.values
 
 st.markdown(shape_sentence(frames[variable], variable, title.split(" (")[0]))
 

@@ -5,43 +5,38 @@ import streamlit as st
 
 from app.charts import segment_scale
 from app.formats import count
+from app.links import link_control
 from app.segment_charts import dendrogram_chart, silhouette_chart, stability_chart, sweep_charts
 from app.segments import (
-    CLUSTER_DEFAULTS,
+    COPHENETIC_ROWS,
     cophenetic,
     current_segmentation,
-    dendrogram,
-    kmeans_tree_agreement,
     segment_names,
     stability,
+    tree_view,
 )
 from app.session import current_bundle
-from segmentation.models.clustering import METHODS, elbow_k
-from segmentation.models.hierarchy import LINKAGE_METHODS
-from segmentation.models.preparation import SCALERS, TRANSFORMS
+from app.settings import CLUSTER_DEFAULTS, METHOD_LABELS
+from segmentation.models.choices import K_RANGE, LINKAGE_METHODS, METHODS, SCALERS, TRANSFORMS
+from segmentation.models.clustering import elbow_k
 from segmentation.schema import CUSTOMER_FEATURES
 
-METHOD_LABELS = {
-    "kmeans": "k-means",
-    "agglomerative": "Agglomerative (hierarchical)",
-    "gmm": "Gaussian mixture",
-}
-
 st.title("Clustering")
+link_control()
 bundle = current_bundle()
 features = [c for c in CUSTOMER_FEATURES if c in bundle.customers.columns]
 for key, default in CLUSTER_DEFAULTS.items():
     st.session_state.setdefault(key, default)
 
 with st.form("cluster_form", border=True):
+    st.multiselect("Features", features, key="cluster_features")
     left, middle, right = st.columns(3)
-    left.multiselect("Features", features, key="cluster_features")
     left.selectbox("Transform", TRANSFORMS, key="cluster_transform")
     middle.selectbox("Scaler", SCALERS, key="cluster_scaler")
     middle.selectbox("Method", METHODS, format_func=METHOD_LABELS.get, key="cluster_method")
     middle.selectbox("Linkage (agglomerative)", LINKAGE_METHODS, key="cluster_linkage")
     right.toggle("Choose k automatically", key="cluster_auto_k")
-    right.slider("k when chosen by hand", 2, 10, key="cluster_k")
+    right.slider("k when chosen by hand", *K_RANGE, key="cluster_k")
     st.form_submit_button("Run clustering", type="primary", key="run_clustering")
 
 if not st.session_state["cluster_features"]:
@@ -85,13 +80,33 @@ st.subheader("Hierarchy")
 matrix = segmentation.prepared.fit_matrix
 linkage = st.session_state["cluster_linkage"]
 with st.spinner("Building the tree…"):
-    tree, cut, rows = dendrogram(matrix, linkage, k)
+    view = tree_view(matrix, linkage, k)
     correlations = cophenetic(matrix)
-    agreement = kmeans_tree_agreement(matrix, k, linkage)
 left, right = st.columns([3, 2])
-left.altair_chart(dendrogram_chart(tree, cut, rows, linkage, k), width="stretch")
-left.caption("Numbers under the leaves: customers in each group. The dashed line is the cut.")
-right.markdown("**Cophenetic correlation** (how well each tree keeps the distances; 1 is perfect)")
+left.altair_chart(dendrogram_chart(view.dendrogram, view.cut, linkage, k), width="stretch")
+if segmentation.method == "agglomerative":
+    fitted = "the tree the clusters above were cut from"
+else:
+    fitted = (
+        "the tree an agglomerative clustering would be cut from; the clusters above are "
+        f"{METHOD_LABELS[segmentation.method]}"
+    )
+held_out = int(segmentation.prepared.held_out.sum())
+left.caption(
+    f"{view.built}: {fitted}. The last 30 merges are drawn; numbers under the leaves are the "
+    "customers in each group, the dashed line is the cut."
+    + (f" The {held_out:,} customers held out of fitting are not in it." if held_out else "")
+)
+right.metric(
+    "Cophenetic correlation of this tree",
+    f"{view.cophenetic:.3f}",
+    help="How well the tree keeps the distances between the customers it joins; 1 is perfect.",
+)
+right.metric(
+    f"k-means vs this tree cut into {k} (adjusted Rand index)",
+    f"{view.kmeans_agreement:.2f}",
+    help="1: the same clusters; 0: no more alike than chance. On every customer of the tree.",
+)
 right.dataframe(
     pd.DataFrame(
         {"Linkage": list(correlations), "Cophenetic correlation": list(correlations.values())}
@@ -99,10 +114,12 @@ right.dataframe(
     hide_index=True,
     column_config={"Cophenetic correlation": st.column_config.NumberColumn(format="%.3f")},
 )
-right.metric(
-    f"k-means vs {linkage} tree agreement (adjusted Rand index)",
-    f"{agreement:.2f}",
-    help="1: the same clusters; 0: no more alike than chance. On a sample of customers.",
+compared = len(matrix) if len(matrix) <= COPHENETIC_ROWS else COPHENETIC_ROWS
+right.caption(
+    f"Each linkage's own tree of all {compared:,} customers."
+    if compared == len(matrix)
+    else f"Each linkage's own tree of a random sample of {compared:,} of the "
+    f"{len(matrix):,} customers, so these figures differ from the tree drawn here."
 )
 
 st.subheader("Stability")

@@ -1,9 +1,11 @@
 """Profiles: a card per segment, charts comparing the segments, renaming and downloads."""
 
+import altair as alt
 import streamlit as st
 
 from app.charts import box_plot, segment_colours, segment_scale
 from app.formats import count, money
+from app.links import link_control
 from app.segment_charts import crosstab_heat, plane_chart, radar_chart, rfm_cube, snake_chart
 from app.segments import current_segmentation, named_customers, sample_index, segment_names
 from app.session import current_bundle
@@ -16,6 +18,7 @@ from segmentation.outputs.report import build_report
 from segmentation.schema import FEATURE_LABELS, RFM_COLUMNS
 
 st.title("Profiles")
+link_control()
 bundle = current_bundle()
 segmentation = current_segmentation(bundle)
 if segmentation is None:
@@ -82,7 +85,7 @@ feature = st.selectbox(
 boxes = grouped_box_statistics(customers[feature], customers["segment"], order)
 st.altair_chart(
     box_plot(boxes, title=FEATURE_LABELS[feature], order=order, scale=scale).properties(
-        height=60 * len(order)
+        height=alt.Step(44)
     ),
     width="stretch",
 )

@@ -9,6 +9,7 @@ Bad input raises :class:`ExplorationError`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import ibis
 import numpy as np
@@ -49,6 +50,50 @@ def log_values(values: pd.Series) -> tuple[pd.Series, int]:
     """Base-10 logarithm of the positive values, and how many values were left out."""
     positive = values[values > 0]
     return np.log10(positive), int(len(values) - len(positive))
+
+
+#: How a distribution can be drawn: its middle 98 %, on a log scale, or every value.
+VIEWS: tuple[str, ...] = ("middle", "log", "all")
+#: Percentiles bounding the middle view.
+MIDDLE_PERCENTILES = (1, 99)
+
+
+@dataclass(frozen=True)
+class View:
+    """The values a distribution chart draws and what it leaves out: ``below`` and
+    ``above`` the window of the middle view, or zero and negative values on a log scale
+    (``not_positive``)."""
+
+    values: pd.Series
+    kind: str
+    below: int = 0
+    above: int = 0
+    not_positive: int = 0
+
+
+def readable_view(values: pd.Series) -> str:
+    """The view a chart of ``values`` opens on: the middle 98 % when a long tail would squash
+    the rest into one bar (skew above 1), else every value."""
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    skew = float(values.skew()) if len(values) > 2 else 0.0
+    return "middle" if np.isfinite(skew) and abs(skew) > 1 else "all"
+
+
+def view_values(values: pd.Series, kind: str) -> View:
+    """``values`` as the view ``kind`` draws them (see :data:`VIEWS`); the log view holds
+    base-10 logarithms."""
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    if kind == "log":
+        logged, dropped = log_values(values)
+        return View(logged, kind, not_positive=dropped)
+    if kind == "middle":
+        low, high = values.quantile([p / 100 for p in MIDDLE_PERCENTILES])
+        inside = values[(values >= low) & (values <= high)]
+        below, above = int((values < low).sum()), int((values > high).sum())
+        return View(inside, kind, below=below, above=above)
+    if kind == "all":
+        return View(values, kind)
+    raise ExplorationError(f"Unknown view {kind!r}; choose one of {', '.join(VIEWS)}.")
 
 
 def summary_statistics(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -96,7 +141,7 @@ def shape_sentence(frame: pd.DataFrame, column: str, label: str | None = None) -
         share = outliers / len(values)
         sentence += f"; {outliers:,} values ({share:.1%}) lie far above the upper quartile"
     if skew >= 1 and values.min() > 0:
-        sentence += ", so a log scale shows the shape better"
+        sentence += ", so the middle 98 % or a log scale shows the shape better"
     return sentence + "."
 
 

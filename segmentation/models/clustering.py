@@ -12,11 +12,9 @@ large-data switches are:
   :class:`~sklearn.cluster.MiniBatchKMeans` only above :data:`MINIBATCH_THRESHOLD`:
   with 3 features it was no faster than KMeans up to 1,000,000 customers (k = 4, 6, 8:
   4.3 s against 3.7–18 s for batch sizes 4,096–16,384) and up to 4 % worse in inertia.
-* agglomerative: a tree of every customer up to :data:`~segmentation.models.hierarchy.MAX_TREE_ROWS`
-  (10,000: 2.2 s, 1 GB); above, the tree is built on :data:`MICRO_CLUSTERS` MiniBatchKMeans
-  micro-clusters, each centroid repeated in proportion to its customers (so Ward weighs it
-  by size; copies merge at height 0 first), and every customer takes its micro-cluster's
-  label (1,000,000 customers: 6 s).
+* agglomerative: the tree of :func:`~segmentation.models.hierarchy.fit_tree`, of every
+  customer up to 10,000 (2.2 s, 1 GB), above of 300 k-means micro-clusters weighted by
+  their size, every customer taking its micro-cluster's label (1,000,000 customers: 6 s).
 * Gaussian mixture: fitted on a seeded sample of :data:`GMM_MAX_FIT_ROWS` customers above
   that size (the sweep of k = 2…10 takes 3.6 s on 20,000, 7.3 s on 50,000 and 14 s on
   100,000 customers), then every customer gets its most probable component.
@@ -46,21 +44,13 @@ from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
 from segmentation.errors import ModelError
-from segmentation.models.hierarchy import (
-    MAX_TREE_ROWS,
-    check_linkage_method,
-    linkage_matrix,
-    tree_labels,
-)
+from segmentation.models.choices import METHODS
+from segmentation.models.hierarchy import check_linkage_method, fit_tree
 from segmentation.models.preparation import PreparedFeatures, sample_rows
 
-METHODS: tuple[str, ...] = ("kmeans", "agglomerative", "gmm")
 SILHOUETTE_SAMPLE_SIZE = 5_000
 KMEANS_FULL_INIT_ROWS = 20_000
 MINIBATCH_THRESHOLD = 2_000_000
-MICRO_CLUSTERS = 300
-#: Rows the micro-cluster centroids are repeated into, in proportion to their customers.
-MICRO_CLUSTER_ROWS = 3_000
 GMM_MAX_FIT_ROWS = 50_000
 #: A recommended k must leave every cluster at least this share of the customers.
 MIN_CLUSTER_SHARE = 0.01
@@ -476,15 +466,9 @@ def _gmm_fits(
 def _agglomerative_fits(
     fit: np.ndarray, full: np.ndarray, k_values: Sequence[int], settings: _Settings
 ) -> _Fits:
-    if len(fit) <= MAX_TREE_ROWS:
-        fit_labels = tree_labels(linkage_matrix(fit, settings.linkage), k_values)
-        notes: tuple[str, ...] = ()
-    else:
-        fit_labels, n_micro = _micro_cluster_labels(fit, k_values, settings)
-        notes = (
-            f"{settings.linkage.capitalize()} linkage built on {n_micro} k-means "
-            f"micro-clusters of the {len(fit):,} customers, weighted by their size.",
-        )
+    tree = fit_tree(fit, settings.linkage, settings.seed)
+    fit_labels = tree.labels(k_values)
+    notes = (f"{tree.description()}.",) if tree.micro_clusters else ()
     labels = {}
     for column, k in enumerate(k_values):
         labels[k] = (
@@ -493,24 +477,6 @@ def _agglomerative_fits(
             else _nearest_cluster(full, fit, fit_labels[:, column], k)
         )
     return _Fits(labels, {}, notes)
-
-
-def _micro_cluster_labels(
-    fit: np.ndarray, k_values: Sequence[int], settings: _Settings
-) -> tuple[np.ndarray, int]:
-    """Tree labels of k-means micro-clusters passed on to their customers, and how many."""
-    n_micro = min(MICRO_CLUSTERS, len(pd.DataFrame(fit).drop_duplicates()))
-    micro = MiniBatchKMeans(n_micro, n_init=1, batch_size=4_096, random_state=settings.seed)
-    micro.fit(fit)
-    counts = np.bincount(micro.labels_, minlength=n_micro)
-    weights = np.maximum(1, np.rint(counts * MICRO_CLUSTER_ROWS / len(fit))).astype(int)
-    copies = np.where(counts > 0, weights, 0)
-    rows = np.repeat(micro.cluster_centers_, copies, axis=0)
-    labels_of_rows = tree_labels(linkage_matrix(rows, settings.linkage), k_values)
-    first_copy = np.cumsum(copies) - copies
-    labels_of_micro = np.zeros((n_micro, len(k_values)), dtype=labels_of_rows.dtype)
-    labels_of_micro[counts > 0] = labels_of_rows[first_copy[counts > 0]]
-    return labels_of_micro[micro.labels_], n_micro
 
 
 def _nearest_cluster(

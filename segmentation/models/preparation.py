@@ -29,14 +29,9 @@ import pandas as pd
 from sklearn.preprocessing import MinMaxScaler, PowerTransformer, RobustScaler, StandardScaler
 
 from segmentation.errors import ModelError
-from segmentation.schema import CUSTOMER_ID, RFM_COLUMNS
+from segmentation.models.choices import DEFAULT_FEATURES, OUTLIER_MODES, SCALERS, TRANSFORMS
+from segmentation.schema import CUSTOMER_ID
 
-TRANSFORMS: tuple[str, ...] = ("log1p", "yeo-johnson", "none")
-SCALERS: tuple[str, ...] = ("standard", "robust", "minmax")
-#: ``clip``: cap each feature at the percentile; ``holdout``: fit without customers above
-#: it in any feature and assign them to the nearest cluster afterwards; ``none``: as is.
-OUTLIER_MODES: tuple[str, ...] = ("clip", "holdout", "none")
-DEFAULT_FEATURES: tuple[str, ...] = RFM_COLUMNS
 DEFAULT_OUTLIERS = "clip"
 DEFAULT_OUTLIER_PERCENTILE = 99.0
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation.errors import ModelError
+from segmentation.models.choices import K_RANGE
 from segmentation.models.clustering import (
     SILHOUETTE_SAMPLE_SIZE,
     fit_clusters,
@@ -101,7 +102,7 @@ def segment_customers(
     method: str = "kmeans",
     linkage: str = "ward",
     k: int | Literal["auto"] = "auto",
-    k_range: tuple[int, int] = (2, 10),
+    k_range: tuple[int, int] = K_RANGE,
     seed: int = 0,
     silhouette_sample_size: int = SILHOUETTE_SAMPLE_SIZE,
 ) -> Segmentation:

@@ -83,7 +83,20 @@ def test_every_page_opens_on_the_demo_data(page: str) -> None:
 def test_overview_figures_are_the_pipeline_summary() -> None:
     at = open_app()
     assert metrics(at) == expected_metrics(run_features(DEMO_TRANSACTIONS).summary())
-    assert len(at.get("page_link")) == 7
+    assert len(at.get("page_link")) == len(PAGES) - 1
+
+
+def test_overview_tells_the_segments_story() -> None:
+    at = open_app()
+    expected = segment_customers(demo_customers()).profiles.table
+    table = at.table[0].value
+    assert table.index.tolist() == expected["segment"].tolist()
+    assert table["Revenue share"].tolist() == [f"{s:.1%}" for s in expected["revenue_share"]]
+    assert table["What to do"].tolist() == expected["action"].tolist()
+    best = expected.iloc[0]
+    story = next(m.value for m in at.markdown if m.value.startswith("**"))
+    assert f"are {best['customer_share']:.0%} of the customers" in story
+    assert f"bring {best['revenue_share']:.0%} of the revenue" in story
 
 
 def account(at: AppTest) -> str:
@@ -129,9 +142,9 @@ def test_explore_controls_by_key(page: str) -> None:
     if page.endswith("univariate.py"):
         for variable in ("total_purchase", "recency", "frequency", "monetary"):
             at.selectbox(key="explore_variable").set_value(variable).run()
-            at.toggle(key="explore_log").set_value(True).run()
-            assert not at.exception
-            at.toggle(key="explore_log").set_value(False).run()
+            for view in ("log", "all", "middle"):
+                at.segmented_control(key=f"explore_view_{variable}").set_value(view).run()
+                assert not at.exception
         assert "skew" in at.markdown[0].value
     elif page.endswith("bivariate.py"):
         at.selectbox(key="explore_x").set_value("recency").run()

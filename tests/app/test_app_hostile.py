@@ -310,10 +310,16 @@ def test_an_unexpected_failure_is_one_sentence_and_keeps_the_state(
     assert at.error[0].value == "Reading second.csv failed unexpectedly (RuntimeError)."
     at.switch_page("pages/data/overview.py").run()
     assert not at.exception and not at.error and metrics(at) == before
-    # this data has never been clustered, so there are no segments to fall back on
+    # the Overview clustered this data with the default options before the fault: other
+    # options fail, and those segments are shown instead
+    at.session_state["cluster_method"] = "gmm"
     at.switch_page("pages/segment/clustering.py").run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["The clustering failed unexpectedly (RuntimeError)."]
+    assert [e.value for e in at.error] == [
+        "The clustering failed unexpectedly (RuntimeError). "
+        "The segments of the last options that worked are shown."
+    ]
+    assert metrics(at)["Method"] == "k-means"
 
 
 # --- Load --------------------------------------------------------------------------------

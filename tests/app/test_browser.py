@@ -15,7 +15,7 @@ import pytest
 
 from app.navigation import PAGES as NAVIGATION
 from app.navigation import SECTIONS
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, first_session, running_app, settle
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, first_session, go, running_app, settle
 from tests.samples import ROOT
 
 pytestmark = pytest.mark.browser
@@ -77,6 +77,33 @@ def _screenshot(page, name: str) -> None:
     page.set_viewport_size({"width": 1400, "height": 1000})
 
 
+#: Smallest height of a row (or width of a column) of a chart with named rows, in pixels:
+#: a label of 11-pixel text with a little room.
+MIN_BAND = 16
+#: Every chart's plot area and its discrete axes: (axis, values, plot size along it).
+CHART_BANDS = """() => [
+    ...document.querySelectorAll('[data-testid=stVegaLiteChart]')
+].map(chart => {
+    const frame = chart.querySelector('path.background');
+    const box = frame ? frame.getBBox() : {width: 0, height: 0};
+    return [...chart.querySelectorAll('g[aria-roledescription="axis"]')].map(axis => {
+        const label = axis.getAttribute('aria-label') || '';
+        const found = label.match(/^([XY])-axis.*discrete scale with (\\d+) value/);
+        return found && [found[1], Number(found[2]), found[1] === 'X' ? box.width : box.height];
+    }).filter(Boolean);
+})"""
+
+
+def squashed_charts(page) -> list[str]:
+    """The charts whose named rows or columns are too thin to read."""
+    return [
+        f"chart {number}: {axis} axis of {values} values in {size:.0f} px"
+        for number, bands in enumerate(page.evaluate(CHART_BANDS), start=1)
+        for axis, values, size in bands
+        if size / values < MIN_BAND
+    ]
+
+
 def _open(page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector('[data-testid="stSidebar"]')
@@ -117,7 +144,57 @@ def test_every_page_renders_without_an_exception(browser_page, app_url: str, pat
     _open(page, f"{app_url}/{path}")
     assert page.locator('[data-testid="stException"]').count() == 0
     page.get_by_role("heading", name=PAGES[path]).first.wait_for(state="visible")
+    assert not squashed_charts(page)
     _screenshot(page, path or "overview")
+
+
+@pytest.mark.real
+@pytest.mark.slow
+def test_charts_on_the_real_data_have_readable_rows(online_retail_path: Path, tmp_path: Path):
+    """On Online Retail (4 clusters, 11 RFM segments, 37 countries) no chart squeezes its
+    named rows or columns; the squashed heat map of clusters against RFM segments had 7 px
+    rows."""
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("Chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with (
+        running_app(_free_port(), tmp_path / "server.log", data=online_retail_path) as (url, _),
+        sync_api.sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(180_000)
+        _open(page, url)
+        for entry in ("Clustering", "Profiles", "Cleaning", "Bivariate", "Demographics"):
+            go(page, entry)
+            assert page.locator('[data-testid="stException"]').count() == 0, entry
+            assert not squashed_charts(page), entry
+        browser.close()
+
+
+def test_a_copied_link_shows_the_same_segments_and_names(browser_page, app_url: str) -> None:
+    """Settings given in a link and a segment renamed on the page travel in "Copy link to
+    this view" to a new session, which shows the same segments under the same names."""
+    page = browser_page
+    _open(
+        page, f"{app_url}/profiles?method=agglomerative&auto_k=off&k=3&features=recency,frequency"
+    )
+    name = page.get_by_role("textbox").first
+    name.fill("Whales & <friends>")
+    name.press("Enter")
+    settle(page)
+    shown = page.locator('[data-testid="stMain"] strong').all_inner_texts()
+    assert "Whales & <friends>" in shown
+    page.get_by_role("button", name="Copy link to this view").click()
+    link = page.locator('[data-testid="stCode"]').first.inner_text().strip()
+    assert "k=3" in link and "method=agglomerative" in link and "name0=" in link
+    other = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
+    visitor = other.new_page()
+    visitor.set_default_timeout(90_000)
+    _open(visitor, link)
+    assert visitor.locator('[data-testid="stMain"] strong').all_inner_texts() == shown
+    assert visitor.locator('[data-testid="stAlertContentWarning"]').count() == 0
+    other.close()
 
 
 def test_upload_of_a_good_then_a_bad_file(browser_page, app_url: str, tmp_path: Path) -> None:

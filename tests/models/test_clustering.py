@@ -15,7 +15,7 @@ from sklearn.metrics import (
 )
 
 from segmentation.errors import ModelError
-from segmentation.models import clustering
+from segmentation.models import clustering, hierarchy
 from segmentation.models.clustering import elbow_k, fit_clusters, max_clusters, recommend_k, sweep_k
 from segmentation.models.preparation import prepare_features, sample_rows
 
@@ -130,10 +130,12 @@ def test_large_data_paths_still_find_the_blobs_and_say_so(monkeypatch):
     minibatch = fit_clusters(prepared, 3, minibatch_threshold=100)
     assert adjusted_rand_score(truth, minibatch.labels) == pytest.approx(1.0)
     assert "MiniBatchKMeans" in " ".join(minibatch.notes)
-    monkeypatch.setattr(clustering, "MAX_TREE_ROWS", 200)
+    monkeypatch.setattr(hierarchy, "MAX_TREE_ROWS", 200)
+    monkeypatch.setattr(hierarchy, "MICRO_CLUSTERS", 40)
+    monkeypatch.setattr(hierarchy, "MICRO_CLUSTER_ROWS", 150)
     micro = fit_clusters(prepared, 3, "agglomerative")
     assert adjusted_rand_score(truth, micro.labels) == pytest.approx(1.0)
-    assert "300 k-means micro-clusters of the 360 customers" in " ".join(micro.notes)
+    assert "40 k-means micro-clusters of the 360 customers" in " ".join(micro.notes)
     monkeypatch.setattr(clustering, "GMM_MAX_FIT_ROWS", 150)
     mixture = fit_clusters(prepared, 3, "gmm")
     assert adjusted_rand_score(truth, mixture.labels) == pytest.approx(1.0)

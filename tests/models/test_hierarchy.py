@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.cluster import hierarchy as sch
+from scipy.spatial.distance import pdist
+from sklearn.metrics import adjusted_rand_score
 
 from segmentation.errors import ModelError
 from segmentation.models import hierarchy
@@ -11,6 +14,7 @@ from segmentation.models.hierarchy import (
     cophenetic_correlations,
     cut_height,
     dendrogram_data,
+    fit_tree,
     linkage_matrix,
     tree_labels,
 )
@@ -67,17 +71,50 @@ def test_tree_cuts_give_k_nested_clusters_even_with_duplicate_rows():
                 assert len({a for a, _ in pairs}) == len(pairs)
 
 
-def test_truncated_dendrogram_keeps_the_last_merges_and_counts_every_row():
+def test_truncated_dendrogram_keeps_the_last_merges_and_counts_every_customer():
     points = np.random.default_rng(2).normal(size=(50, 3))
-    tree = dendrogram_data(linkage_matrix(points), last_merges=6)
+    tree = dendrogram_data(fit_tree(points), last_merges=6)
     assert len(tree.leaf_labels) == 6
     assert sum(tree.leaf_counts) == 50
     assert len(tree.icoord) == len(tree.dcoord) == 5
     assert all(len(path) == 4 for path in tree.icoord)
-    full = dendrogram_data(linkage_matrix(LINE, "single"), labels=["a", "b", "c", "d"])
-    assert sorted(full.leaf_labels) == ["a", "b", "c", "d"]
+    full = dendrogram_data(fit_tree(LINE, "single"))
+    assert sorted(full.leaf_labels) == ["0", "1", "2", "3"]
     assert full.leaf_counts == [1, 1, 1, 1]
     assert max(max(path) for path in full.dcoord) == 8.0
+
+
+def test_the_tree_of_every_customer_up_to_the_limit():
+    points = np.random.default_rng(3).normal(size=(40, 2))
+    tree = fit_tree(points, "average")
+    assert tree.micro_clusters == 0 and tree.customers == 40
+    assert tree.description() == "Average linkage of all 40 customers"
+    expected = tree_labels(linkage_matrix(points, "average"), [2, 5])
+    assert (tree.labels([2, 5]) == expected).all()
+    distances = pdist(points)
+    cophenetic = np.corrcoef(distances, sch.cophenet(linkage_matrix(points, "average")))[0, 1]
+    assert tree.cophenetic_correlation() == pytest.approx(cophenetic)
+
+
+def test_above_the_limit_the_tree_joins_micro_clusters_weighted_by_size(monkeypatch):
+    rng = np.random.default_rng(4)
+    centres = np.array([[0.0, 0.0], [8.0, 0.0], [0.0, 8.0]])
+    sizes = [300, 60, 30]
+    points = np.vstack(
+        [rng.normal(c, 0.4, size=(n, 2)) for c, n in zip(centres, sizes, strict=True)]
+    )
+    monkeypatch.setattr(hierarchy, "MAX_TREE_ROWS", 200)
+    monkeypatch.setattr(hierarchy, "MICRO_CLUSTERS", 20)
+    monkeypatch.setattr(hierarchy, "MICRO_CLUSTER_ROWS", 100)
+    tree = fit_tree(points, "ward")
+    assert tree.micro_clusters == 20 and tree.customers == 390
+    assert len(tree.rows) <= 200
+    assert "20 k-means micro-clusters of the 390 customers" in tree.description()
+    labels = tree.labels([3])[:, 0]
+    truth = np.repeat([0, 1, 2], sizes)
+    assert adjusted_rand_score(truth, labels) == pytest.approx(1.0)
+    drawn = dendrogram_data(tree, last_merges=3)
+    assert sorted(drawn.leaf_counts) == sorted(sizes)
 
 
 def test_unknown_linkage_too_few_and_too_many_rows_are_refused(monkeypatch):

@@ -1,0 +1,17 @@
+"""The choices a segmentation takes, importable without the models' numerical libraries (the
+app checks a shared link's settings against them before any model is loaded)."""
+
+from __future__ import annotations
+
+from segmentation.schema import RFM_COLUMNS
+
+TRANSFORMS: tuple[str, ...] = ("log1p", "yeo-johnson", "none")
+SCALERS: tuple[str, ...] = ("standard", "robust", "minmax")
+#: ``clip``: cap each feature at the percentile; ``holdout``: fit without customers above
+#: it in any feature and assign them to the nearest cluster afterwards; ``none``: as is.
+OUTLIER_MODES: tuple[str, ...] = ("clip", "holdout", "none")
+METHODS: tuple[str, ...] = ("kmeans", "agglomerative", "gmm")
+LINKAGE_METHODS: tuple[str, ...] = ("ward", "complete", "average", "single")
+DEFAULT_FEATURES: tuple[str, ...] = RFM_COLUMNS
+#: The range of k a segmentation chooses from, and a person may pick.
+K_RANGE: tuple[int, int] = (2, 10)

@@ -1,0 +1,110 @@
+"""A link shows the same view: settings travel in the address and come back from a link;
+hostile or invalid values fall back to the defaults with one warning sentence."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.navigation import PAGES
+from segmentation.demo import DEMO_TRANSACTIONS
+from segmentation.models.segment import segment_customers
+from segmentation.transactions.cleaning import CleaningOptions
+from segmentation.transactions.pipeline import run_features
+from tests.app.rendered import MARKUP, unescaped_markup
+from tests.app.test_app import APP, TIMEOUT
+
+PROFILES = "pages/segment/profiles.py"
+LINK = {
+    "method": "agglomerative",
+    "linkage": "average",
+    "auto_k": "off",
+    "k": "3",
+    "features": "recency,frequency",
+    "transform": "none",
+    "clean_duplicates": "off",
+    "name1": "Big spenders <b>",
+    "variable": "monetary",
+    "view": "log",
+}
+
+
+def open_link(params: dict[str, str], page: str = PROFILES) -> AppTest:
+    """A new session opened from a link to ``page`` with ``params``."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def card_names(at: AppTest) -> list[str]:
+    """The segment names at the top of the Profiles cards, as shown."""
+    cards = [m.value for m in at.markdown if re.fullmatch(r"\*\*[^*]+\*\*", m.value)]
+    return [re.sub(r"\\(.)", r"\1", card[2:-2]) for card in cards]
+
+
+def test_a_link_gives_the_same_segments_and_names() -> None:
+    at = open_link(LINK)
+    assert not at.warning
+    customers = run_features(
+        DEMO_TRANSACTIONS, cleaning=CleaningOptions().with_steps(duplicates=False)
+    ).customers
+    expected = segment_customers(
+        customers,
+        features=("recency", "frequency"),
+        transform="none",
+        method="agglomerative",
+        linkage="average",
+        k=3,
+    )
+    names = expected.profiles.table["segment"].tolist()
+    names[1] = "Big spenders <b>"
+    assert card_names(at) == names
+    assert at.session_state["explore_view_monetary"] == "log"
+    written = {name: at.query_params[name] for name in at.query_params}
+    assert written == LINK
+
+
+def test_changed_settings_are_written_into_the_address() -> None:
+    at = open_link({}, "pages/segment/clustering.py")
+    assert not {name for name in at.query_params} - {"log_axes"}
+    at.selectbox(key="cluster_method").set_value("gmm")
+    at.toggle(key="cluster_auto_k").set_value(False)
+    at.slider(key="cluster_k").set_value(5)
+    at.button(key="run_clustering").click().run()
+    assert not at.exception
+    assert at.query_params["method"] == "gmm"
+    assert at.query_params["auto_k"] == "off" and at.query_params["k"] == "5"
+    link = at.code[0].value
+    query = parse_qs(urlsplit(link).query)
+    assert query["method"] == ["gmm"] and query["k"] == ["5"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"k": "<script>alert(1)</script>", "method": "rm -rf /"},
+        {"features": "recency,recency", "snapshot": "2099-99-99", "transform": "**bold**"},
+        {"clean_duplicates": "maybe", "k": "11", "auto_k": "1"},
+        {"name0": "x" * 500, "name12345": "y", "unknown": "[link](javascript:alert(1))"},
+        {"variable": '=HYPERLINK("http://x")', "view": "../../etc/passwd", "data": "upload"},
+    ],
+)
+def test_a_hostile_link_falls_back_to_the_defaults_with_one_sentence(params) -> None:
+    for entry in PAGES:
+        at = open_link(params, entry.path)
+        assert not at.error, (entry.path, [e.value for e in at.error])
+        assert len(at.warning) == 1, entry.path
+        warning = at.warning[0].value
+        assert warning.startswith("This link's settings")
+        assert not MARKUP.search(warning) and not unescaped_markup(warning), warning
+        for name in params:
+            assert name in warning
+        # the address now holds only what was understood: the defaults are left out of it
+        assert not set(params) & {name for name in at.query_params}, entry.path
