@@ -22,6 +22,7 @@ cells exactly once (rows R = 5…1, columns F = 1…5)::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,17 +36,54 @@ SCORE_QUANTILES: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8)
 SCORES: tuple[int, ...] = (1, 2, 3, 4, 5)
 SCORE_COLUMNS: dict[str, str] = {RECENCY: "r_score", FREQUENCY: "f_score", MONETARY: "m_score"}
 RFM_SEGMENT = "rfm_segment"
+#: How far outside its cells (in scores) a cluster's position may lie to take a name.
+REACH = 1.0
 
 
 @dataclass(frozen=True)
 class SegmentRule:
-    """A named segment: the R and F scores it covers, what it means and what to do."""
+    """A named segment: the R and F scores it covers, what it means and what to do.
+
+    ``orders`` (at least, below) and ``top`` say which clusters the name fits (see
+    :mod:`segmentation.models.profiles`): the median customer's number of orders, and
+    whether the name needs (True) or excludes (False) a median customer in the top fifth
+    by orders or spend (F or M score 5); customers are scored by the grid alone.
+    """
 
     name: str
     r_scores: tuple[int, ...]
     f_scores: tuple[int, ...]
     description: str
     action: str
+    orders: tuple[float, float] = (2, math.inf)
+    top: bool | None = None
+
+    @property
+    def lapsed(self) -> bool:
+        """Whether the segment is of customers who have not bought for a long time (R 1-2)."""
+        return max(self.r_scores) <= 2
+
+    def fits(self, orders: float, lapsed: bool, top: bool) -> bool:
+        """Whether a cluster with these median orders, lapse and top fifth can take the name."""
+        low, below = self.orders
+        return (
+            low <= orders < below
+            and lapsed == self.lapsed
+            and (self.top is None or self.top == top)
+        )
+
+    def reaches(self, r_position: float, f_position: float) -> bool:
+        """Whether an (R, F) position lies at most :data:`REACH` outside the cells."""
+        return (
+            max(_outside(r_position, self.r_scores), _outside(f_position, self.f_scores)) <= REACH
+        )
+
+    def distance(self, r_position: float, f_position: float, f_weight: float) -> float:
+        """Squared distance from an (R, F) position to the nearest of the segment's cells,
+        each cell reaching half a score either side; F differences count ``f_weight`` times."""
+        dr = _outside(r_position, self.r_scores)
+        df = _outside(f_position, self.f_scores)
+        return dr * dr + f_weight * df * df
 
 
 #: The rule table, best customers first. Every (R, F) pair is covered exactly once.
@@ -70,6 +108,7 @@ SEGMENT_RULES: tuple[SegmentRule, ...] = (
         (2, 3),
         "Recent customers with a few orders who could become loyal.",
         "Offer a membership or loyalty programme and recommend related products.",
+        orders=(2, 5),
     ),
     SegmentRule(
         "New Customers",
@@ -77,6 +116,7 @@ SEGMENT_RULES: tuple[SegmentRule, ...] = (
         (1,),
         "Placed their first order very recently.",
         "Welcome them: onboarding e-mails, a first-order follow-up, early support.",
+        orders=(1, 2),
     ),
     SegmentRule(
         "Promising",
@@ -84,6 +124,7 @@ SEGMENT_RULES: tuple[SegmentRule, ...] = (
         (1,),
         "Recent buyers with a single order so far.",
         "Build awareness of the range and give an incentive for a second order.",
+        orders=(1, 2),
     ),
     SegmentRule(
         "Need Attention",
@@ -98,13 +139,15 @@ SEGMENT_RULES: tuple[SegmentRule, ...] = (
         (1, 2),
         "Few orders and no purchase for a while.",
         "Reconnect with popular products and a time-limited discount.",
+        orders=(1, 3),
     ),
     SegmentRule(
         "Can't Lose Them",
         (1, 2),
         (5,),
-        "Used to buy most often but have not been back for a long time.",
+        "Used to buy most often or spend the most but have not been back for a long time.",
         "Win them back personally: new products, an exclusive offer, a call.",
+        top=True,
     ),
     SegmentRule(
         "At Risk",
@@ -112,6 +155,7 @@ SEGMENT_RULES: tuple[SegmentRule, ...] = (
         (3, 4),
         "Used to buy regularly but have not bought for a long time.",
         "Send personalised win-back e-mails with renewal offers.",
+        top=False,
     ),
     SegmentRule(
         "Hibernating",
@@ -119,6 +163,7 @@ SEGMENT_RULES: tuple[SegmentRule, ...] = (
         (1, 2),
         "One or two orders, the last one long ago.",
         "Offer relevant products and special discounts; keep costs low.",
+        orders=(1, 3),
     ),
     SegmentRule(
         "Lost",
@@ -126,8 +171,16 @@ SEGMENT_RULES: tuple[SegmentRule, ...] = (
         (1, 2),
         "One or two orders, the last one longest ago.",
         "Try one reactivation campaign; otherwise spend little on them.",
+        orders=(1, 3),
     ),
 )
+
+
+def _outside(position: float, scores: tuple[int, ...]) -> float:
+    """How far ``position`` lies outside the cells of ``scores`` (0 inside)."""
+    return max(min(scores) - 0.5 - position, position - max(scores) - 0.5, 0.0)
+
+
 SEGMENTS: dict[str, SegmentRule] = {rule.name: rule for rule in SEGMENT_RULES}
 #: Segment name by (R score, F score).
 SEGMENT_GRID: dict[tuple[int, int], str] = {

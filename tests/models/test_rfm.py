@@ -113,6 +113,32 @@ def test_rule_table_covers_every_cell_exactly_once_with_the_documented_names():
         assert rule.action.endswith(".")
 
 
+def test_which_clusters_each_name_fits():
+    lapsed = {rule.name for rule in SEGMENT_RULES if rule.lapsed}
+    assert lapsed == {"Can't Lose Them", "At Risk", "Hibernating", "Lost"}
+    one_order = {rule.name for rule in SEGMENT_RULES if rule.fits(1, False, False)}
+    assert one_order == {"New Customers", "Promising", "About to Sleep"}
+    assert SEGMENTS["Potential Loyalists"].fits(4, False, False)
+    assert not SEGMENTS["Potential Loyalists"].fits(5, False, False)  # a few orders: 2-4
+    assert [SEGMENTS[name].fits(8, True, True) for name in ("Can't Lose Them", "At Risk")] == [
+        True,
+        False,
+    ]
+    # Every median number of orders, lapse and top fifth has a name that fits.
+    for orders in (1, 1.5, 2, 2.5, 3, 4, 4.5, 5, 40):
+        for gone in (False, True):
+            for top in (False, True):
+                assert any(rule.fits(orders, gone, top) for rule in SEGMENT_RULES)
+
+
+def test_a_name_reaches_one_score_beyond_its_cells():
+    need_attention = SEGMENTS["Need Attention"]  # R 3, F 3
+    assert need_attention.reaches(4.5, 2)
+    assert not need_attention.reaches(4.6, 3)
+    assert need_attention.distance(4.5, 2, 2.0) == pytest.approx(1 + 2 * 0.5**2)
+    assert SEGMENTS["Champions"].distance(5, 4, 2.0) == 0
+
+
 def test_scores_outside_one_to_five_are_refused():
     with pytest.raises(ModelError, match="1 to 5"):
         segment_names(np.array([0]), np.array([3]))
