@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,12 @@ SCORE_QUANTILES: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8)
 SCORES: tuple[int, ...] = (1, 2, 3, 4, 5)
 SCORE_COLUMNS: dict[str, str] = {RECENCY: "r_score", FREQUENCY: "f_score", MONETARY: "m_score"}
 RFM_SEGMENT = "rfm_segment"
+#: Row labels of :func:`score_bounds`: each feature with the unit of its bounds.
+SCORE_LABELS: dict[str, str] = {
+    RECENCY: "R: days since the last purchase",
+    FREQUENCY: "F: orders",
+    MONETARY: "M: spend",
+}
 #: How far outside its cells (in scores) a cluster's position may lie to take a name.
 REACH = 1.0
 
@@ -227,6 +234,49 @@ def score_cut_points(customers: pd.DataFrame) -> ScoreCuts:
     values = feature_matrix(customers, RFM_COLUMNS)
     cuts = np.quantile(values, SCORE_QUANTILES, axis=0)
     return ScoreCuts(*(tuple(float(c) for c in cuts[:, j]) for j in range(len(RFM_COLUMNS))))
+
+
+def score_ranges(cuts: ScoreCuts, feature: str) -> list[tuple[float | None, float | None]]:
+    """What each score 1-5 of ``feature`` stands for, as (lowest, highest) value, None where
+    open: whole days or orders both included for recency and frequency, for monetary
+    pounds above the lower bound up to the upper one. A range whose lowest is above its
+    highest is empty (a skipped score)."""
+    cut_points = cuts.of(feature)
+    if feature == RECENCY:  # R = 5 - cut points at or below: from a cut point to the next
+        starts = [None, *(math.ceil(c) for c in cut_points), None]
+        ranges = [(low, None if high is None else high - 1) for low, high in pairwise(starts)]
+        return ranges[::-1]
+    if feature == FREQUENCY:  # F = 1 + cut points strictly below: above one, up to the next
+        ends = [None, *(math.floor(c) for c in cut_points), None]
+        return [(None if low is None else low + 1, high) for low, high in pairwise(ends)]
+    return list(pairwise([None, *cut_points, None]))
+
+
+def score_bounds(cuts: ScoreCuts) -> pd.DataFrame:
+    """The values each score stands for in days, orders and pounds, as text: one row per
+    feature, one column per score 1-5 ("none" for a skipped score)."""
+    rows = {}
+    for feature, label in SCORE_LABELS.items():
+        texts = []
+        for low, high in score_ranges(cuts, feature):
+            if feature == MONETARY:
+                texts.append(_money_range(low, high))
+            elif low is not None and high is not None and low > high:
+                texts.append("none")
+            elif low is None or high is None:
+                texts.append(f"up to {high:,}" if low is None else f"{low:,} or more")
+            else:
+                texts.append(f"{low:,}" if low == high else f"{low:,}–{high:,}")
+        rows[label] = texts
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[str(s) for s in SCORES])
+
+
+def _money_range(low: float | None, high: float | None) -> str:
+    if low is None:
+        return f"up to £{high:,.0f}"
+    if high is None:
+        return f"over £{low:,.0f}"
+    return "none" if low == high else f"£{low:,.0f}–£{high:,.0f}"
 
 
 def score_values(
