@@ -12,7 +12,9 @@ Regenerate the committed files with ``python -m segmentation.demo [DIR]``.
 from __future__ import annotations
 
 import gzip
+import math
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,7 +158,6 @@ _DESIGNS = 300  # product designs; some come in several colours, one stock code 
 class _Group:
     """How the customers of one planted group buy."""
 
-    share: float  # fraction of all customers
     recency: tuple[int, int]  # days from the last order to the end; ~95% inside, never above
     orders: tuple[int, int]  # number of orders; ~95% inside, clipped to the bounds
     spend: tuple[float, float]  # total spend in pounds; ~90% inside, with heavy tails
@@ -165,11 +166,19 @@ class _Group:
 
 
 _GROUPS: dict[str, _Group] = {
-    "champions": _Group(0.08, (2, 13), (20, 40), (8000, 25000), (320, _LAST), _LAST),
-    "loyal": _Group(0.22, (5, 30), (6, 12), (1500, 3000), (200, _LAST), _LAST),
-    "new": _Group(0.20, (7, 34), (1, 2), (100, 400), (0, 34), 34),
-    "at_risk": _Group(0.20, (120, 210), (5, 12), (1500, 4000), (120, 250), _LAST),
-    "lost": _Group(0.30, (240, _LAST - 1), (1, 1), (50, 250), (0, 0), _LAST),
+    "champions": _Group((2, 13), (20, 40), (8000, 25000), (320, _LAST), _LAST),
+    "loyal": _Group((5, 30), (6, 12), (1500, 3000), (200, _LAST), _LAST),
+    "new": _Group((7, 34), (1, 2), (100, 400), (0, 34), 34),
+    "at_risk": _Group((120, 210), (5, 12), (1500, 4000), (120, 250), _LAST),
+    "lost": _Group((240, _LAST - 1), (1, 1), (50, 250), (0, 0), _LAST),
+}
+#: The fraction of the customers in each planted group, unless told otherwise.
+DEFAULT_SHARES: dict[str, float] = {
+    "champions": 0.08,
+    "loyal": 0.22,
+    "new": 0.20,
+    "at_risk": 0.20,
+    "lost": 0.30,
 }
 
 _MAX_LINES = 15  # products per order
@@ -185,23 +194,28 @@ _POSTAGE_RATES = (15.0, 18.0, 18.0, 28.0, 40.0)  # pounds per parcel
 _DOTCOM_GUEST = 0.6  # chance of a dotcom postage line on a guest order
 
 
-def generate_demo(seed: int = 2024, customers: int = 3000) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate_demo(
+    seed: int = 2024, customers: int = 3000, shares: Mapping[str, float] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Generate demo transactions and the planted group of every customer.
 
     Returns ``(transactions, groups)``: the transactions in the UCI "Online Retail" layout
     (``CustomerID`` as text, missing for guest orders; ``InvoiceDate`` to the minute) and a
     table with ``customer_id`` (the same text as ``CustomerID``) and ``group``.
-    The same seed and number of customers always give the same tables.
+    ``shares`` is the fraction of the customers in each planted group (groups left out
+    get none; the fractions add up to 1), :data:`DEFAULT_SHARES` by default.
+    The same seed, number of customers and shares always give the same tables.
     """
     if not _MIN_CUSTOMERS <= customers <= _MAX_CUSTOMERS:
         raise DataError(
             f"The demo needs between {_MIN_CUSTOMERS:,} and {_MAX_CUSTOMERS:,} customers, "
             f"not {customers:,}; choose a number in that range."
         )
+    fractions = _group_shares(DEFAULT_SHARES if shares is None else shares)
     rng = np.random.default_rng(seed)
     catalogue = _catalogue(rng)
     day_weight = _day_weights()
-    people = _customers(rng, customers)
+    people = _customers(rng, customers, fractions)
     orders = _customer_orders(rng, people, day_weight)
     lines = _order_lines(rng, orders, catalogue)
     guest_orders, guest_lines = _guest_orders(rng, len(lines), len(orders), catalogue, day_weight)
@@ -230,6 +244,25 @@ def write_demo(directory: Path, seed: int = 2024, customers: int = 3000) -> tupl
     transactions_path.write_bytes(gzip.compress(_transactions_csv(transactions), 9, mtime=0))
     groups_path.write_bytes(groups.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     return transactions_path, groups_path
+
+
+def _group_shares(shares: Mapping[str, float]) -> np.ndarray:
+    """The share of every planted group in :data:`PLANTED_GROUPS` order, checked."""
+    unknown = sorted(set(shares) - set(PLANTED_GROUPS))
+    if unknown:
+        raise DataError(
+            f"The demo has no planted group {unknown[0]!r}; name groups from "
+            f"{', '.join(PLANTED_GROUPS)}."
+        )
+    fractions = np.array([float(shares.get(group, 0.0)) for group in PLANTED_GROUPS])
+    if not (np.isfinite(fractions).all() and (fractions >= 0).all()) or not math.isclose(
+        fractions.sum(), 1.0, abs_tol=1e-9
+    ):
+        raise DataError(
+            "The shares of the demo's planted groups must be fractions of zero or more that "
+            f"add up to 1, not {dict(shares)}."
+        )
+    return fractions
 
 
 def _transactions_csv(transactions: pd.DataFrame) -> bytes:
@@ -302,9 +335,9 @@ def _catalogue(rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-def _customers(rng: np.random.Generator, count: int) -> pd.DataFrame:
-    """Draw the customers: id, country, planted group and how each one buys."""
-    shares = np.array([group.share for group in _GROUPS.values()])
+def _customers(rng: np.random.Generator, count: int, shares: np.ndarray) -> pd.DataFrame:
+    """Draw the customers: id, country, planted group (``shares`` of them in each, in
+    :data:`PLANTED_GROUPS` order) and how each one buys."""
     sizes = np.floor(shares * count).astype(int)
     sizes[np.argsort(shares * count - sizes)[::-1][: count - sizes.sum()]] += 1
     kind = rng.permutation(np.repeat(np.arange(len(_GROUPS)), sizes))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.samples import ONLINE_RETAIL, ONLINE_RETAIL_II, SHARED_DATA
+from tests.samples import CDNOW, ONLINE_RETAIL, ONLINE_RETAIL_II, SHARED_DATA
 
 
 def _require(path: Path) -> Path:
@@ -26,6 +26,12 @@ def online_retail_path() -> Path:
 def online_retail_ii_path() -> Path:
     """Path of the first sheet of UCI Online Retail II as Parquet."""
     return _require(ONLINE_RETAIL_II)
+
+
+@pytest.fixture(scope="session")
+def cdnow_path() -> Path:
+    """Path of the CDNOW 1/10 sample: whitespace-separated text without a header."""
+    return _require(CDNOW)
 
 
 @pytest.fixture(scope="session")

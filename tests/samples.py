@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 ONLINE_RETAIL = SHARED_DATA / "online_retail.parquet"
 ONLINE_RETAIL_II = SHARED_DATA / "online_retail_ii_2009_2010.parquet"
+CDNOW = SHARED_DATA / "CDNOW_sample.txt"
 DEMO = ROOT / "data" / "demo_transactions.csv.gz"
 
 

@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from segmentation.demo import (
+    DEFAULT_SHARES,
     DEMO_GROUPS,
     DEMO_TRANSACTIONS,
     PLANTED_GROUPS,
@@ -178,8 +179,35 @@ def test_planted_group_sizes(groups: pd.Series) -> None:
     assert set(groups) == set(PLANTED_GROUPS)
     share = groups.value_counts(normalize=True)
     expected = {"champions": 0.08, "loyal": 0.22, "new": 0.20, "at_risk": 0.20, "lost": 0.30}
+    assert expected == DEFAULT_SHARES
     for group, fraction in expected.items():
         assert share[group] == pytest.approx(fraction, abs=0.01)
+
+
+def test_planted_shares_can_be_chosen() -> None:
+    shares = {"lost": 0.5, "at_risk": 0.3, "loyal": 0.1, "new": 0.1}
+    transactions, groups = generate_demo(seed=5, customers=401, shares=shares)
+    counts = groups["group"].value_counts().to_dict()
+    # 401 x (0.5, 0.3, 0.1, 0.1) = 200.5, 120.3, 40.1, 40.1: the one left over goes to lost.
+    assert counts == {"lost": 201, "at_risk": 120, "loyal": 40, "new": 40}
+    assert set(transactions["CustomerID"].dropna()) == set(groups["customer_id"])
+    last = transactions.groupby("CustomerID")["InvoiceDate"].max()
+    recency = (transactions["InvoiceDate"].max() - last).dt.days
+    lost = groups.loc[groups["group"] == "lost", "customer_id"]
+    assert recency[lost].min() >= 200
+
+
+@pytest.mark.parametrize(
+    ("shares", "message"),
+    [
+        ({"vip": 1.0}, "no planted group 'vip'"),
+        ({"lost": 0.5, "new": 0.4}, "add up to 1"),
+        ({"lost": 1.5, "new": -0.5}, "zero or more"),
+    ],
+)
+def test_unreasonable_shares_are_refused(shares: dict, message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        generate_demo(customers=200, shares=shares)
 
 
 def test_every_kind_of_dirt_is_present(transactions: pd.DataFrame) -> None:

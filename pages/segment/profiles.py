@@ -13,6 +13,7 @@ from app.text import markdown_text
 from segmentation.explore.exploration import grouped_box_statistics
 from segmentation.models.profiles import rank_profile
 from segmentation.models.projection import principal_plane
+from segmentation.models.rfm import score_bounds
 from segmentation.outputs.export import to_safe_csv
 from segmentation.outputs.report import build_report
 from segmentation.schema import FEATURE_LABELS, RFM_COLUMNS
@@ -96,6 +97,14 @@ st.altair_chart(crosstab_heat(segmentation.profiles.crosstab, names, order), wid
 st.caption(
     f"Agreement of the clusters with the RFM score segments (adjusted Rand index): "
     f"{segmentation.profiles.rfm_agreement:.2f}."
+)
+st.markdown("**RFM score cut points**")
+bounds = score_bounds(segmentation.score_cuts)
+st.dataframe(bounds)
+st.caption(
+    "Each score is a fifth of the customers, 5 the most recent, frequent or spending: "
+    f"R3 stands for {bounds.iloc[0]['3']} days since the last purchase here, the middle "
+    "fifth by recency (none: equal values leave a score empty)."
 )
 
 st.subheader("Downloads")

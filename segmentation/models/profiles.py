@@ -4,10 +4,26 @@ Clusters are numbered by value: cluster 0 has the highest mean monetary (total s
 customer); ties go to the lower mean recency, then the higher mean frequency, then the
 fitted label, so the same data and options always give the same numbering.
 
-A cluster is named by the RFM rule table applied to its median customer: the median
-recency and frequency of its customers, scored against the cut points of the whole
-population. Clusters that would share a name get a spend qualifier in value order:
-"(high spend)"/"(low spend)", "(high/mid/low spend)", or "(spend tier n)" beyond three.
+A cluster is named after the segment of the RFM rule table that fits its median customer
+in days and orders, not only by its quintile cell:
+
+- its R position is read from how many of its typical intervals between orders the median
+  customer has gone without buying (:func:`recency_position`; the typical interval is the
+  median over the cluster's repeat buyers, or over all repeat buyers for a cluster whose
+  median customer bought once); without ``tenure_days`` it is the quintile R score;
+- past :data:`LAPSED_INTERVALS` intervals the cluster has lapsed and only the lapsed names
+  fit it (At Risk, Can't Lose Them, Hibernating, Lost), otherwise only the others;
+- the median number of orders must suit the name (:attr:`SegmentRule.orders`), Can't Lose
+  Them needs and At Risk excludes a median customer in the top fifth by orders or spend,
+  and the position must lie within a score of the name's cells where any name allows it;
+- names are then matched to clusters at the least total distance from the positions to
+  the names' cells (F counting :data:`F_WEIGHT` times), each name once while a fitting
+  one is free. Clusters in the same cell that differ most in spend share a name; where
+  names repeat, the qualifier names the feature that separates the clusters most:
+  "(high spend)"/"(low spend)", "(more recent)"/"(less recent)",
+  "(more orders)"/"(fewer orders)", three-way forms, "(spend tier n)" and so on beyond.
+
+Customers keep the plain rule-table segment of their own scores (:func:`rfm_scores`).
 """
 
 from __future__ import annotations
@@ -17,26 +33,53 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score
 
 from segmentation.errors import ModelError
 from segmentation.models.preparation import feature_matrix, numeric_columns
 from segmentation.models.rfm import (
     RFM_SEGMENT,
+    SCORES,
     SEGMENT_RULES,
     SEGMENTS,
     ScoreCuts,
     rfm_scores,
     score_cut_points,
     score_values,
-    segment_names,
 )
 from segmentation.schema import COUNTRY, FREQUENCY, MONETARY, RECENCY, RFM_COLUMNS
 
 CLUSTER = "cluster"
 SEGMENT = "segment"
 TOP_COUNTRIES = 3
-_QUALIFIERS = {2: ("high spend", "low spend"), 3: ("high spend", "mid spend", "low spend")}
+TENURE = "tenure_days"
+#: A cluster has lapsed when its median customer has not bought for more than this many of
+#: its typical intervals between orders (a steady buyer does so about 5% of the time).
+LAPSED_INTERVALS = 3.0
+#: The R position of :data:`LAPSED_INTERVALS`: below it only the lapsed names fit.
+LAPSED_POSITION = 2.5
+#: Weight of F differences against R differences when matching names: orders build up
+#: over the whole history, recency changes every day.
+F_WEIGHT = 2.0
+#: Qualifiers of clusters sharing a name, best first, by the feature that separates them.
+_QUALIFIERS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    MONETARY: ("spend", ("high spend", "low spend"), ("high spend", "mid spend", "low spend")),
+    RECENCY: (
+        "recency",
+        ("more recent", "less recent"),
+        ("most recent", "mid recency", "least recent"),
+    ),
+    FREQUENCY: (
+        "orders",
+        ("more orders", "fewer orders"),
+        ("most orders", "mid orders", "fewest orders"),
+    ),
+}
+#: Features that can separate clusters sharing a name, in the order ties are broken.
+_SEPARATING = (MONETARY, RECENCY, FREQUENCY)
+#: Matching costs: a name that does not fit, each repeat of a name, and the tie-breaker.
+_UNFIT, _REPEAT, _TIE = 1e9, 1e5, 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +88,7 @@ class Profiles:
 
     ``labels`` is every customer's cluster number (customer table order). ``table`` has
     cluster, segment, description, action, r_score and f_score of the median customer,
+    order_interval (the median days between orders of its repeat buyers, NaN without),
     customers, customer_share, revenue, revenue_share and ``<feature>_mean`` /
     ``<feature>_median`` for every numeric feature. ``snake`` is the long table of each
     cluster's feature means relative to the overall mean; ``countries`` the top countries
@@ -81,7 +125,7 @@ def profile_clusters(
     for feature in features:
         table[f"{feature}_mean"] = means[feature].to_numpy()
         table[f"{feature}_median"] = medians[feature].to_numpy()
-    table = pd.concat([_names(medians, cuts), table], axis=1)
+    table = pd.concat([_names(customers, numbered, medians, cuts), table], axis=1)
     segment_of = dict(zip(table[CLUSTER], table[SEGMENT], strict=True))
     rfm = rfm_scores(customers, cuts)[RFM_SEGMENT]
     return Profiles(
@@ -132,13 +176,20 @@ def format_money(amount: float) -> str:
     return f"£{text}{suffix}"
 
 
-def describe_median(recency: float, frequency: float, monetary: float) -> str:
-    """One line on a median customer, e.g. 'bought 9 days ago on median, 27 orders, £14k'."""
+def describe_median(
+    recency: float, frequency: float, monetary: float, interval: float = math.nan
+) -> str:
+    """One line on a median customer, e.g. 'bought 9 days ago on median, 27 orders, £14k',
+    with 'one every 12 days' after the orders where the typical interval is known."""
     days = _number(recency)
     orders = _number(frequency)
+    every = ""
+    if frequency >= 2 and math.isfinite(interval):
+        gap = _number(round(interval))
+        every = f" one every {gap} day{'' if gap == '1' else 's'},"
     return (
         f"bought {days} day{'' if days == '1' else 's'} ago on median, "
-        f"{orders} order{'' if orders == '1' else 's'}, {format_money(monetary)}"
+        f"{orders} order{'' if orders == '1' else 's'},{every} {format_money(monetary)}"
     )
 
 
@@ -159,35 +210,150 @@ def _size_and_revenue(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _names(medians: pd.DataFrame, cuts: ScoreCuts) -> pd.DataFrame:
+def order_intervals(customers: pd.DataFrame) -> pd.Series:
+    """Each customer's typical days between orders: days from the first to the last order
+    (``tenure_days - recency``) over ``frequency - 1``; NaN for one-order customers or
+    without a ``tenure_days`` column."""
+    if TENURE not in customers:
+        return pd.Series(np.nan, index=customers.index)
+    repeat = customers[FREQUENCY] >= 2
+    span = customers[TENURE] - customers[RECENCY]
+    return (span / (customers[FREQUENCY] - 1)).where(repeat)
+
+
+def recency_position(recency: float, interval: float) -> float:
+    """Recency on the 1-5 R scale read from days: 4 at one typical interval between
+    orders, 2.5 at :data:`LAPSED_INTERVALS` intervals, 1.5 steps per factor of 3,
+    clipped to 1-5 (intervals below a day count as a day)."""
+    ratio = max(recency, 0.5) / max(interval, 1.0)
+    steps = math.log(ratio) / math.log(LAPSED_INTERVALS)
+    return float(np.clip(4 - 1.5 * steps, 1, 5))
+
+
+def _names(
+    customers: pd.DataFrame, numbered: np.ndarray, medians: pd.DataFrame, cuts: ScoreCuts
+) -> pd.DataFrame:
     """Name, description, action and median-customer scores of each cluster."""
-    r_scores = score_values(medians[RECENCY].to_numpy(), RECENCY, cuts)
-    f_scores = score_values(medians[FREQUENCY].to_numpy(), FREQUENCY, cuts)
-    bases = segment_names(r_scores, f_scores)
-    names = list(bases)
-    for base in set(bases):
-        sharing = [i for i, b in enumerate(bases) if b == base]
-        if len(sharing) > 1:
-            qualifiers = _QUALIFIERS.get(
-                len(sharing), tuple(f"spend tier {n}" for n in range(1, len(sharing) + 1))
-            )
-            for position, qualifier in zip(sharing, qualifiers, strict=True):
-                names[position] = f"{base} ({qualifier})"
+    r_scores, f_scores, m_scores = (
+        score_values(medians[feature].to_numpy(), feature, cuts) for feature in RFM_COLUMNS
+    )
+    intervals = order_intervals(customers)
+    own = intervals.groupby(numbered).median().reindex(medians.index).to_numpy()
+    orders = medians[FREQUENCY].to_numpy()
+    reference = np.where(orders >= 2, own, intervals.median())
+    r_positions = np.array(
+        [
+            recency_position(recency, interval) if np.isfinite(interval) else float(score)
+            for recency, interval, score in zip(medians[RECENCY], reference, r_scores, strict=True)
+        ]
+    )
+    top = (f_scores == SCORES[-1]) | (m_scores == SCORES[-1])
+    fitting = [
+        _fitting(n, r, f, bool(t))
+        for n, r, f, t in zip(orders, r_positions, f_scores, top, strict=True)
+    ]
+    standing = pd.DataFrame(
+        {
+            feature: [_share_below(customers[feature], value) for value in medians[feature]]
+            for feature in _SEPARATING
+        }
+    )
+    bases = _match(r_positions, f_scores, fitting, standing)
     descriptions = [
-        f"{describe_median(row[RECENCY], row[FREQUENCY], row[MONETARY])}. "
+        f"{describe_median(row[RECENCY], row[FREQUENCY], row[MONETARY], interval)}. "
         f"{SEGMENTS[base].description}"
-        for base, (_, row) in zip(bases, medians.iterrows(), strict=True)
+        for base, (_, row), interval in zip(bases, medians.iterrows(), own, strict=True)
     ]
     return pd.DataFrame(
         {
             CLUSTER: medians.index.to_numpy(),
-            SEGMENT: names,
+            SEGMENT: _qualified(bases, medians, standing),
             "description": descriptions,
             "action": [SEGMENTS[base].action for base in bases],
             "r_score": r_scores,
             "f_score": f_scores,
+            "order_interval": own,
         }
     )
+
+
+def _fitting(orders: float, r_position: float, f_score: int, top: bool) -> tuple[bool, ...]:
+    """Which rules fit a cluster: its orders, lapse and top fifth, and its position
+    within reach of the rule's cells where any rule allows it."""
+    lapsed = r_position < LAPSED_POSITION
+    fits = [rule.fits(orders, lapsed, top) for rule in SEGMENT_RULES]
+    near = [
+        fit and rule.reaches(r_position, f_score)
+        for fit, rule in zip(fits, SEGMENT_RULES, strict=True)
+    ]
+    return tuple(near if any(near) else fits)
+
+
+def _match(
+    r_positions: np.ndarray,
+    f_scores: np.ndarray,
+    fitting: list[tuple[bool, ...]],
+    standing: pd.DataFrame,
+) -> list[str]:
+    """Base names of the clusters (in value order) by a minimum-cost matching.
+
+    Clusters in the same R and F cell that fit the same names and differ most in spend
+    form one group and share a name. Groups take names that fit them, each name at most
+    once while a fitting name is free, at the least total distance from the groups'
+    positions to the names' cells; exact ties pair value order with the rule table's
+    order (Champions first).
+    """
+    cells = np.clip(np.floor(r_positions + 0.5), 1, 5)
+    keys = list(zip(cells, f_scores, fitting, strict=True))
+    groups = []
+    for key in dict.fromkeys(keys):
+        members = [i for i, other in enumerate(keys) if other == key]
+        together = len(members) == 1 or _separating(standing.iloc[members]) == MONETARY
+        groups.extend([members] if together else [[i] for i in members])
+    rules = len(SEGMENT_RULES)
+    cost = np.empty((len(groups), rules * len(groups)))
+    for g, members in enumerate(groups):
+        for j, rule in enumerate(SEGMENT_RULES):
+            distance = sum(rule.distance(r_positions[i], f_scores[i], F_WEIGHT) for i in members)
+            base = distance if fitting[members[0]][j] else _UNFIT
+            tie = _TIE * (members[0] - j) ** 2
+            cost[g, j::rules] = base + tie + _REPEAT * np.arange(len(groups))
+    names = [""] * len(keys)
+    for g, column in zip(*linear_sum_assignment(cost), strict=True):
+        for i in groups[g]:
+            names[i] = SEGMENT_RULES[column % rules].name
+    return names
+
+
+def _separating(standing: pd.DataFrame) -> str:
+    """The feature whose medians differ most among these clusters, spend on ties."""
+    spread = standing.max() - standing.min()
+    return str(spread.idxmax())
+
+
+def _qualified(bases: list[str], medians: pd.DataFrame, standing: pd.DataFrame) -> list[str]:
+    """Names with a qualifier, best first, where clusters share a base name: on the feature
+    that separates them most."""
+    names = list(bases)
+    for base in dict.fromkeys(bases):
+        sharing = [i for i, b in enumerate(bases) if b == base]
+        if len(sharing) < 2:
+            continue
+        feature = _separating(standing.iloc[sharing])
+        sign = 1 if feature == RECENCY else -1  # fewest days, most orders, most spend first
+        ranked = sorted(sharing, key=lambda i: (sign * medians[feature].iloc[i], i))
+        tier, two, three = _QUALIFIERS[feature]
+        qualifiers = {2: two, 3: three}.get(len(ranked)) or [
+            f"{tier} tier {n}" for n in range(1, len(ranked) + 1)
+        ]
+        for position, qualifier in zip(ranked, qualifiers, strict=True):
+            names[position] = f"{base} ({qualifier})"
+    return names
+
+
+def _share_below(values: pd.Series, value: float) -> float:
+    """The share of ``values`` below ``value``, ties counting half."""
+    return float((values < value).mean() + 0.5 * (values == value).mean())
 
 
 def _snake(means: pd.DataFrame, overall: pd.Series, segment_of: dict[int, str]) -> pd.DataFrame:

@@ -22,7 +22,9 @@ cells exactly once (rows R = 5…1, columns F = 1…5)::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -35,17 +37,60 @@ SCORE_QUANTILES: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8)
 SCORES: tuple[int, ...] = (1, 2, 3, 4, 5)
 SCORE_COLUMNS: dict[str, str] = {RECENCY: "r_score", FREQUENCY: "f_score", MONETARY: "m_score"}
 RFM_SEGMENT = "rfm_segment"
+#: Row labels of :func:`score_bounds`: each feature with the unit of its bounds.
+SCORE_LABELS: dict[str, str] = {
+    RECENCY: "R: days since the last purchase",
+    FREQUENCY: "F: orders",
+    MONETARY: "M: spend",
+}
+#: How far outside its cells (in scores) a cluster's position may lie to take a name.
+REACH = 1.0
 
 
 @dataclass(frozen=True)
 class SegmentRule:
-    """A named segment: the R and F scores it covers, what it means and what to do."""
+    """A named segment: the R and F scores it covers, what it means and what to do.
+
+    ``orders`` (at least, below) and ``top`` say which clusters the name fits (see
+    :mod:`segmentation.models.profiles`): the median customer's number of orders, and
+    whether the name needs (True) or excludes (False) a median customer in the top fifth
+    by orders or spend (F or M score 5); customers are scored by the grid alone.
+    """
 
     name: str
     r_scores: tuple[int, ...]
     f_scores: tuple[int, ...]
     description: str
     action: str
+    orders: tuple[float, float] = (2, math.inf)
+    top: bool | None = None
+
+    @property
+    def lapsed(self) -> bool:
+        """Whether the segment is of customers who have not bought for a long time (R 1-2)."""
+        return max(self.r_scores) <= 2
+
+    def fits(self, orders: float, lapsed: bool, top: bool) -> bool:
+        """Whether a cluster with these median orders, lapse and top fifth can take the name."""
+        low, below = self.orders
+        return (
+            low <= orders < below
+            and lapsed == self.lapsed
+            and (self.top is None or self.top == top)
+        )
+
+    def reaches(self, r_position: float, f_position: float) -> bool:
+        """Whether an (R, F) position lies at most :data:`REACH` outside the cells."""
+        return (
+            max(_outside(r_position, self.r_scores), _outside(f_position, self.f_scores)) <= REACH
+        )
+
+    def distance(self, r_position: float, f_position: float, f_weight: float) -> float:
+        """Squared distance from an (R, F) position to the nearest of the segment's cells,
+        each cell reaching half a score either side; F differences count ``f_weight`` times."""
+        dr = _outside(r_position, self.r_scores)
+        df = _outside(f_position, self.f_scores)
+        return dr * dr + f_weight * df * df
 
 
 #: The rule table, best customers first. Every (R, F) pair is covered exactly once.
@@ -70,6 +115,7 @@ SEGMENT_RULES: tuple[SegmentRule, ...] = (
         (2, 3),
         "Recent customers with a few orders who could become loyal.",
         "Offer a membership or loyalty programme and recommend related products.",
+        orders=(2, 5),
     ),
     SegmentRule(
         "New Customers",
@@ -77,6 +123,7 @@ SEGMENT_RULES: tuple[SegmentRule, ...] = (
         (1,),
         "Placed their first order very recently.",
         "Welcome them: onboarding e-mails, a first-order follow-up, early support.",
+        orders=(1, 2),
     ),
     SegmentRule(
         "Promising",
@@ -84,6 +131,7 @@ SEGMENT_RULES: tuple[SegmentRule, ...] = (
         (1,),
         "Recent buyers with a single order so far.",
         "Build awareness of the range and give an incentive for a second order.",
+        orders=(1, 2),
     ),
     SegmentRule(
         "Need Attention",
@@ -98,13 +146,15 @@ SEGMENT_RULES: tuple[SegmentRule, ...] = (
         (1, 2),
         "Few orders and no purchase for a while.",
         "Reconnect with popular products and a time-limited discount.",
+        orders=(1, 3),
     ),
     SegmentRule(
         "Can't Lose Them",
         (1, 2),
         (5,),
-        "Used to buy most often but have not been back for a long time.",
+        "Used to buy most often or spend the most but have not been back for a long time.",
         "Win them back personally: new products, an exclusive offer, a call.",
+        top=True,
     ),
     SegmentRule(
         "At Risk",
@@ -112,6 +162,7 @@ SEGMENT_RULES: tuple[SegmentRule, ...] = (
         (3, 4),
         "Used to buy regularly but have not bought for a long time.",
         "Send personalised win-back e-mails with renewal offers.",
+        top=False,
     ),
     SegmentRule(
         "Hibernating",
@@ -119,6 +170,7 @@ SEGMENT_RULES: tuple[SegmentRule, ...] = (
         (1, 2),
         "One or two orders, the last one long ago.",
         "Offer relevant products and special discounts; keep costs low.",
+        orders=(1, 3),
     ),
     SegmentRule(
         "Lost",
@@ -126,8 +178,16 @@ SEGMENT_RULES: tuple[SegmentRule, ...] = (
         (1, 2),
         "One or two orders, the last one longest ago.",
         "Try one reactivation campaign; otherwise spend little on them.",
+        orders=(1, 3),
     ),
 )
+
+
+def _outside(position: float, scores: tuple[int, ...]) -> float:
+    """How far ``position`` lies outside the cells of ``scores`` (0 inside)."""
+    return max(min(scores) - 0.5 - position, position - max(scores) - 0.5, 0.0)
+
+
 SEGMENTS: dict[str, SegmentRule] = {rule.name: rule for rule in SEGMENT_RULES}
 #: Segment name by (R score, F score).
 SEGMENT_GRID: dict[tuple[int, int], str] = {
@@ -174,6 +234,49 @@ def score_cut_points(customers: pd.DataFrame) -> ScoreCuts:
     values = feature_matrix(customers, RFM_COLUMNS)
     cuts = np.quantile(values, SCORE_QUANTILES, axis=0)
     return ScoreCuts(*(tuple(float(c) for c in cuts[:, j]) for j in range(len(RFM_COLUMNS))))
+
+
+def score_ranges(cuts: ScoreCuts, feature: str) -> list[tuple[float | None, float | None]]:
+    """What each score 1-5 of ``feature`` stands for, as (lowest, highest) value, None where
+    open: whole days or orders both included for recency and frequency, for monetary
+    pounds above the lower bound up to the upper one. A range whose lowest is above its
+    highest is empty (a skipped score)."""
+    cut_points = cuts.of(feature)
+    if feature == RECENCY:  # R = 5 - cut points at or below: from a cut point to the next
+        starts = [None, *(math.ceil(c) for c in cut_points), None]
+        ranges = [(low, None if high is None else high - 1) for low, high in pairwise(starts)]
+        return ranges[::-1]
+    if feature == FREQUENCY:  # F = 1 + cut points strictly below: above one, up to the next
+        ends = [None, *(math.floor(c) for c in cut_points), None]
+        return [(None if low is None else low + 1, high) for low, high in pairwise(ends)]
+    return list(pairwise([None, *cut_points, None]))
+
+
+def score_bounds(cuts: ScoreCuts) -> pd.DataFrame:
+    """The values each score stands for in days, orders and pounds, as text: one row per
+    feature, one column per score 1-5 ("none" for a skipped score)."""
+    rows = {}
+    for feature, label in SCORE_LABELS.items():
+        texts = []
+        for low, high in score_ranges(cuts, feature):
+            if feature == MONETARY:
+                texts.append(_money_range(low, high))
+            elif low is not None and high is not None and low > high:
+                texts.append("none")
+            elif low is None or high is None:
+                texts.append(f"up to {high:,}" if low is None else f"{low:,} or more")
+            else:
+                texts.append(f"{low:,}" if low == high else f"{low:,}–{high:,}")
+        rows[label] = texts
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[str(s) for s in SCORES])
+
+
+def _money_range(low: float | None, high: float | None) -> str:
+    if low is None:
+        return f"up to £{high:,.0f}"
+    if high is None:
+        return f"over £{low:,.0f}"
+    return "none" if low == high else f"£{low:,.0f}–£{high:,.0f}"
 
 
 def score_values(

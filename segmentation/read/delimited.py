@@ -1,5 +1,9 @@
-"""Delimited text: encodings, the delimiter, the header and the rows of a CSV, TSV or
-whitespace-aligned file."""
+"""Delimited text: encodings, the delimiter, the header and the rows of a CSV, TSV,
+whitespace-separated or fixed-width file.
+
+A file no delimiter fits is whitespace-separated when every line of its start splits on
+runs of white space into as many fields as its first line (the header), and read by the
+columns' positions (fixed width) when not, as where values hold single spaces."""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ import csv
 import io
 import re
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from segmentation.errors import FileFormatError
@@ -19,7 +25,17 @@ from segmentation.read.values import shorten
 #: Delimiters tried by the sniffer, in order of preference on a tie.
 DELIMITERS = (",", ";", "\t", "|")
 
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", "  ": "spaces"}
+#: Columns separated by runs of white space; columns read by their positions.
+WHITESPACE, FIXED_WIDTH = " ", "  "
+
+DELIMITER_NAMES = {
+    ",": "comma",
+    ";": "semicolon",
+    "\t": "tab",
+    "|": "pipe",
+    WHITESPACE: "white space",
+    FIXED_WIDTH: "fixed width",
+}
 
 #: Characters read (to the end of that line) to find the delimiter and the header.
 SNIFF_CHARS = 200_000
@@ -67,8 +83,8 @@ def read_text(data: bytes, name: str) -> RawTable:
     lines = [line for line in sample.splitlines() if line.strip()]
     if not lines:
         raise FileFormatError(f"{name} is empty: it has no header and no rows.")
-    delimiter = hint.group(1) if hint else _sniff_delimiter(lines[:50])
-    if delimiter == "  ":
+    delimiter = hint.group(1) if hint else _sniff_delimiter(lines)
+    if delimiter == FIXED_WIDTH:
         frame = pd.read_fwf(io.StringIO(text), dtype=str, infer_nrows=1000)
         header = header_names([str(c) for c in frame.columns], notes)
         _check_header(header, name)
@@ -76,6 +92,19 @@ def read_text(data: bytes, name: str) -> RawTable:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         skipped: list[str] = []
         header_lines = 1
+        notes.append(
+            "The columns were read by their positions (fixed width): not every line splits "
+            "on white space into as many fields as the header."
+        )
+    elif delimiter == WHITESPACE:
+        header = header_names(lines[0].split(), notes)
+        _check_header(header, name)
+        table, skipped = _parse_whitespace(text, header)
+        header_lines = 1
+        notes.append(
+            "The columns are separated by runs of white space: the lines split into the "
+            f"header's {len(header)} fields."
+        )
     else:
         fields, header_lines = _first_record(sample, delimiter)
         header = header_names(fields, notes)
@@ -165,9 +194,12 @@ def _looks_binary(text: str, encoding: str) -> bool:
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter of the first 50 lines, else white space where every line splits into
+    the first line's number of fields, else fixed width where the first line has columns
+    two spaces apart, else a comma."""
     best, best_score = "", (0.0, 0)
     for delimiter in DELIMITERS:
-        counts = [len(row) for row in _csv_rows(lines, delimiter)]
+        counts = [len(row) for row in _csv_rows(lines[:50], delimiter)]
         width = counts[0]
         if width < 2:
             continue
@@ -177,8 +209,11 @@ def _sniff_delimiter(lines: list[str]) -> str:
             best, best_score = delimiter, score
     if best:
         return best
+    width = len(lines[0].split())
+    if width > 1 and all(len(line.split()) == width for line in lines):
+        return WHITESPACE
     if len(re.split(r"\s{2,}", lines[0].strip())) > 1:
-        return "  "
+        return FIXED_WIDTH
     return ","
 
 
@@ -216,6 +251,22 @@ def _check_header(header: list[str], name: str) -> None:
             f"({', '.join(shorten(h) for h in header[:3])}, ...); "
             "add a first line naming the columns."
         )
+
+
+def _parse_whitespace(text: str, header: list[str]) -> tuple[pa.Table, list[str]]:
+    """The lines after the header split on runs of white space: those with the header's
+    number of fields as rows, the others skipped (blank lines are left out)."""
+    lines = pc.utf8_trim_whitespace(pa.array(text.splitlines()[1:], pa.string()))
+    lines = lines.filter(pc.not_equal(lines, ""))
+    fields = pc.utf8_split_whitespace(lines)
+    fits = pc.equal(pc.list_value_length(fields), len(header))
+    values = pc.list_flatten(fields.filter(fits))
+    width = len(header)
+    columns = {
+        column: values.take(np.arange(position, len(values), width))
+        for position, column in enumerate(header)
+    }
+    return pa.table(columns), lines.filter(pc.invert(fits)).to_pylist()
 
 
 def _parse_delimited(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import math
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -292,6 +294,26 @@ def test_profiles_rename_is_kept_across_pages() -> None:
     assert any(m.value == r"**Best \<b\>friends\</b\> (1)**" for m in at.markdown)
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Customers with segments (CSV)", "Segment report (HTML)"]
+
+
+def test_profiles_show_the_score_cut_points_in_days_orders_and_pounds() -> None:
+    at = open_app("pages/segment/profiles.py")
+    assert any(m.value == "**RFM score cut points**" for m in at.markdown)
+    tables = [d.value for d in at.dataframe if "F: orders" in d.value.index]
+    assert len(tables) == 1
+    bounds = tables[0]
+    assert bounds.columns.tolist() == ["1", "2", "3", "4", "5"]
+    # Worked out from the customers: R 3 covers whole days from the 40th percentile of
+    # recency (a cut point at or below gives a lower R) to just below the 60th.
+    customers = demo_customers()
+    r40, r60 = np.quantile(customers["recency"], [0.4, 0.6])
+    r3 = f"{math.ceil(r40)}–{math.ceil(r60) - 1}"
+    assert bounds.loc["R: days since the last purchase", "3"] == r3
+    f80 = np.quantile(customers["frequency"], 0.8)
+    assert bounds.loc["F: orders", "5"] == f"{math.floor(f80) + 1} or more"
+    m20 = np.quantile(customers["monetary"], 0.2)
+    assert bounds.loc["M: spend", "1"] == f"up to £{m20:,.0f}"
+    assert any(f"R3 stands for {r3} days" in c.value for c in at.caption)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 3 customers

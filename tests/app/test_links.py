@@ -44,7 +44,7 @@ def open_link(params: dict[str, str], page: str = PROFILES) -> AppTest:
 
 
 def card_names(at: AppTest) -> list[str]:
-    """The segment names at the top of the Profiles cards, as shown."""
+    """The texts in bold alone on the Profiles page, the cards' segment names first."""
     cards = [m.value for m in at.markdown if re.fullmatch(r"\*\*[^*]+\*\*", m.value)]
     return [re.sub(r"\\(.)", r"\1", card[2:-2]) for card in cards]
 
@@ -65,7 +65,7 @@ def test_a_link_gives_the_same_segments_and_names() -> None:
     )
     names = expected.profiles.table["segment"].tolist()
     names[1] = "Big spenders <b>"
-    assert card_names(at) == names
+    assert card_names(at)[: len(names)] == names
     assert at.session_state["explore_view_monetary"] == "log"
     written = {name: at.query_params[name] for name in at.query_params}
     assert written == LINK

@@ -12,7 +12,9 @@ from segmentation.models.rfm import (
     SEGMENTS,
     ScoreCuts,
     rfm_scores,
+    score_bounds,
     score_cut_points,
+    score_ranges,
     score_values,
     segment_names,
 )
@@ -111,6 +113,80 @@ def test_rule_table_covers_every_cell_exactly_once_with_the_documented_names():
     for rule in SEGMENT_RULES:
         assert rule.description.endswith(".")
         assert rule.action.endswith(".")
+
+
+def test_score_bounds_in_days_orders_and_pounds():
+    # TINY's cut points: recency 3, 25, 35, 320; frequency 3, 5, 7, 30; spend 70 ... 9000.
+    bounds = score_bounds(score_cut_points(TINY))
+    assert bounds.columns.tolist() == ["1", "2", "3", "4", "5"]
+    assert bounds.values.tolist() == [
+        ["320 or more", "35–319", "25–34", "3–24", "up to 2"],
+        ["up to 3", "4–5", "6–7", "8–30", "31 or more"],
+        ["up to £70", "£70–£900", "£900–£1,400", "£1,400–£9,000", "over £9,000"],
+    ]
+    assert bounds.index.tolist() == ["R: days since the last purchase", "F: orders", "M: spend"]
+    # Tied cut points skip a score: no customer can have it.
+    tied = ScoreCuts((11, 18, 159, 285), (1, 1, 7, 9), (130, 130, 1968, 2634))
+    assert score_bounds(tied).loc["F: orders"].tolist() == [
+        "up to 1",
+        "none",
+        "2–7",
+        "8–9",
+        "10 or more",
+    ]
+    assert score_bounds(tied).loc["M: spend", "2"] == "none"
+
+
+@pytest.mark.parametrize(
+    "cuts",
+    [
+        ScoreCuts((3, 25, 35, 320), (3, 5, 7, 30), (70, 900, 1400, 9000)),
+        ScoreCuts((13.4, 33, 72, 179), (1, 1, 7.5, 9), (249.344, 487.41, 487.41, 2055.05)),
+    ],
+)
+def test_score_ranges_hold_exactly_the_values_of_each_score(cuts):
+    for feature, values in (
+        ("recency", np.arange(0, 400)),
+        ("frequency", np.arange(1, 60)),
+        (
+            "monetary",
+            np.array([0.5, 70, 70.01, 249.344, 249.35, 487.41, 900, 1400, 2100, 9e3, 1e4]),
+        ),
+    ):
+        scores = score_values(values, feature, cuts)
+        for score, (low, high) in zip(range(1, 6), score_ranges(cuts, feature), strict=True):
+            inside = np.ones(len(values), dtype=bool)
+            if low is not None:  # pounds above the lower bound, whole days or orders from it
+                inside &= values > low if feature == "monetary" else values >= low
+            if high is not None:
+                inside &= values <= high
+            assert (inside == (scores == score)).all(), (feature, score, low, high)
+
+
+def test_which_clusters_each_name_fits():
+    lapsed = {rule.name for rule in SEGMENT_RULES if rule.lapsed}
+    assert lapsed == {"Can't Lose Them", "At Risk", "Hibernating", "Lost"}
+    one_order = {rule.name for rule in SEGMENT_RULES if rule.fits(1, False, False)}
+    assert one_order == {"New Customers", "Promising", "About to Sleep"}
+    assert SEGMENTS["Potential Loyalists"].fits(4, False, False)
+    assert not SEGMENTS["Potential Loyalists"].fits(5, False, False)  # a few orders: 2-4
+    assert [SEGMENTS[name].fits(8, True, True) for name in ("Can't Lose Them", "At Risk")] == [
+        True,
+        False,
+    ]
+    # Every median number of orders, lapse and top fifth has a name that fits.
+    for orders in (1, 1.5, 2, 2.5, 3, 4, 4.5, 5, 40):
+        for gone in (False, True):
+            for top in (False, True):
+                assert any(rule.fits(orders, gone, top) for rule in SEGMENT_RULES)
+
+
+def test_a_name_reaches_one_score_beyond_its_cells():
+    need_attention = SEGMENTS["Need Attention"]  # R 3, F 3
+    assert need_attention.reaches(4.5, 2)
+    assert not need_attention.reaches(4.6, 3)
+    assert need_attention.distance(4.5, 2, 2.0) == pytest.approx(1 + 2 * 0.5**2)
+    assert SEGMENTS["Champions"].distance(5, 4, 2.0) == 0
 
 
 def test_scores_outside_one_to_five_are_refused():

@@ -122,6 +122,21 @@ def test_compressed_text_is_left_to_the_in_memory_reader(tmp_path: Path):
     assert read_transactions(path, engine_text_bytes=0).report.rows_read == 7
 
 
+def test_whitespace_separated_text_is_left_to_the_in_memory_reader(tmp_path: Path):
+    path = tmp_path / "purchases.txt"
+    path.write_text(
+        " customer_id  date number_of_cds  dollar_value\n"
+        " 00001 19970101  1   11.77\n"
+        " 00002 19970112  1   12.00\n"
+    )
+    columns = {"customer_id": "customer_id", "invoice_date": "date", "amount": "dollar_value"}
+    with pytest.raises(NeedsParsing, match="white space"):
+        scan_text(path, columns=columns)
+    loaded = read_transactions(path, columns=columns, engine_text_bytes=0)
+    assert not isinstance(loaded, EngineTransactions)
+    assert loaded.report.delimiter == "white space" and loaded.report.rows_read == 2
+
+
 def test_large_files_go_to_the_engine_small_ones_stay_in_memory(tmp_path: Path):
     path = _write(tmp_path / "data.csv", LINES)
     assert isinstance(read_transactions(path, engine_text_bytes=0), EngineTransactions)
