@@ -1,0 +1,63 @@
+"""Data of the model tests: the papers' CDNOW sample and UCI Online Retail, skipped where absent.
+
+Read from ../shared/data next to the repository; nothing derived from them is stored here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from segmentation.models.purchase_history import PurchaseHistory, purchase_history
+
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+CDNOW = SHARED_DATA / "CDNOW_sample.txt"
+ONLINE_RETAIL = SHARED_DATA / "online_retail.parquet"
+
+
+def _require(path: Path) -> Path:
+    if not path.is_file():
+        pytest.skip(f"real data {path.name} not found in {SHARED_DATA} (clone without ../shared)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def cdnow_history() -> PurchaseHistory:
+    """CDNOW 1/10 sample, calibration to 1997-09-30 inclusive (39 weeks), in weeks."""
+    raw = pd.read_csv(
+        _require(CDNOW),
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "customer_id", "date", "cds", "revenue"],
+        dtype={"date": str},
+    )
+    purchases = pd.DataFrame(
+        {
+            "customer_id": raw["customer_id"],
+            "invoice_date": pd.to_datetime(raw["date"], format="%Y%m%d"),
+            "revenue": raw["revenue"].astype(float),
+        }
+    )
+    return purchase_history(purchases, "1997-09-30", "week")
+
+
+@pytest.fixture(scope="session")
+def online_retail_orders() -> pd.DataFrame:
+    """Online Retail after the classic cleaning, one row per line (do not mutate)."""
+    raw = pd.read_parquet(_require(ONLINE_RETAIL))
+    keep = (
+        raw["CustomerID"].notna()
+        & ~raw["InvoiceNo"].str.startswith("C")
+        & (raw["Quantity"] > 0)
+        & (raw["UnitPrice"] > 0)
+    )
+    lines = raw[keep].drop_duplicates()
+    return pd.DataFrame(
+        {
+            "customer_id": lines["CustomerID"].astype("int64"),
+            "invoice_date": lines["InvoiceDate"],
+            "revenue": lines["Quantity"] * lines["UnitPrice"],
+        }
+    )
