@@ -12,22 +12,12 @@ import pytest
 
 from segmentation.models.purchase_history import PurchaseHistory, purchase_history
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-CDNOW = SHARED_DATA / "CDNOW_sample.txt"
-ONLINE_RETAIL = SHARED_DATA / "online_retail.parquet"
-
-
-def _require(path: Path) -> Path:
-    if not path.is_file():
-        pytest.skip(f"real data {path.name} not found in {SHARED_DATA} (clone without ../shared)")
-    return path
-
 
 @pytest.fixture(scope="session")
-def cdnow_history() -> PurchaseHistory:
+def cdnow_history(cdnow_path: Path) -> PurchaseHistory:
     """CDNOW 1/10 sample, calibration to 1997-09-30 inclusive (39 weeks), in weeks."""
     raw = pd.read_csv(
-        _require(CDNOW),
+        cdnow_path,
         sep=r"\s+",
         header=None,
         names=["master_id", "customer_id", "date", "cds", "revenue"],
@@ -44,9 +34,9 @@ def cdnow_history() -> PurchaseHistory:
 
 
 @pytest.fixture(scope="session")
-def online_retail_orders() -> pd.DataFrame:
+def online_retail_orders(online_retail_raw: pd.DataFrame) -> pd.DataFrame:
     """Online Retail after the classic cleaning, one row per line (do not mutate)."""
-    raw = pd.read_parquet(_require(ONLINE_RETAIL))
+    raw = online_retail_raw
     keep = (
         raw["CustomerID"].notna()
         & ~raw["InvoiceNo"].str.startswith("C")
