@@ -93,6 +93,15 @@ SECTIONS: dict[str, list[PageEntry]] = {
             "Profiles: the segments, their charts and downloads",
         ),
     ],
+    "Looking forward": [
+        PageEntry(
+            "pages/forward/movement.py",
+            "Movement",
+            ":material/swap_horiz:",
+            "movement",
+            "Movement: who moved between segments since an earlier date, and what it is worth",
+        ),
+    ],
 }
 #: Every page in menu order.
 PAGES: list[PageEntry] = [page for pages in SECTIONS.values() for page in pages]

@@ -16,9 +16,12 @@ from app.text import markdown_text
 from segmentation.transactions.cleaning import CleaningOptions
 
 #: Session-state keys of widgets whose values must survive a page change.
-PERSISTENT_PREFIXES = ("step_", "explore_", "cluster_", "label_")
+PERSISTENT_PREFIXES = ("step_", "explore_", "cluster_", "label_", "movement_")
 #: Session-state key of the last data options that worked.
 LAST_GOOD_DATA = "last_good_data"
+#: Session-state key of the file and options the current data was read with (see
+#: :func:`data_inputs`).
+DATA_INPUTS = "data_inputs"
 
 
 def keep_widget_state() -> None:
@@ -74,7 +77,7 @@ def current_bundle() -> Bundle:
     )
     try:
         with st.spinner(f"Reading and cleaning {markdown_text(source.name)}…"):
-            bundle = load_bundle(source.data, source.name, *chosen)
+            bundle = _loaded(source, chosen)
     except Exception as error:
         message = failure_sentence(error, f"Reading {source.name}")
     else:
@@ -89,11 +92,25 @@ def current_bundle() -> Bundle:
         if options == chosen:
             continue
         try:
-            bundle = load_bundle(source.data, source.name, *options)
+            bundle = _loaded(source, options)
         except Exception:  # the next fallback is tried; the first error is the one shown
             continue
         show_error(f"{message} The last settings that worked are used.")
         return bundle
     show_error(f"{message} The demo data is shown.")
-    demo = demo_source()
-    return load_bundle(demo.data, demo.name, options=options_key(CleaningOptions()))
+    return _loaded(demo_source(), ((), None, options_key(CleaningOptions()), None))
+
+
+def _loaded(source: Source, options: tuple) -> Bundle:
+    """The bundle of ``source`` read with ``options`` (columns, sheet, cleaning, snapshot),
+    remembered as the current data's inputs."""
+    bundle = load_bundle(source.data, source.name, *options)
+    st.session_state[DATA_INPUTS] = (source.data, source.name, *options[:3])
+    return bundle
+
+
+def data_inputs() -> tuple[bytes, str, tuple[tuple[str, str], ...], str | None, tuple]:
+    """The bytes, name, hand-mapped columns, sheet and cleaning options the data of the
+    last :func:`current_bundle` was read with (not its snapshot date), for pages that read
+    the same transactions again in another way."""
+    return st.session_state[DATA_INPUTS]

@@ -1,4 +1,4 @@
-"""The command line: ``python -m segmentation features|segment INPUT --output-dir DIR``."""
+"""The command line: ``python -m segmentation features|segment|migrate INPUT --output-dir DIR``."""
 
 from __future__ import annotations
 
@@ -15,12 +15,24 @@ from typing import TYPE_CHECKING
 
 from segmentation.errors import DataError
 from segmentation.outputs.export import write_safe_csv
+from segmentation.read.loading import Transactions
+from segmentation.read.scanning import EngineTransactions
 from segmentation.schema import RFM_COLUMNS, TRANSACTION_COLUMNS
-from segmentation.transactions.cleaning import STEP_NAMES, CleaningOptions
-from segmentation.transactions.pipeline import FeatureRun, run_features
+from segmentation.transactions.cleaning import (
+    STEP_NAMES,
+    CleaningOptions,
+    CleanResult,
+    clean_transactions,
+)
+from segmentation.transactions.pipeline import FeatureRun, read_transactions, run_features
 
 if TYPE_CHECKING:
+    from segmentation.models.movement import Movement
     from segmentation.models.segment import Segmentation
+
+#: Kinds of segments ``migrate`` compares (as :data:`segmentation.models.movement.KINDS`,
+#: which imports scikit-learn).
+KINDS = ("rfm", "cluster")
 
 MONEY_COLUMNS = ("monetary", "avg_order_value")
 SWITCHABLE_STEPS = (*(s for s in STEP_NAMES if s != "unreadable_lines"), "net_cancellations")
@@ -45,20 +57,52 @@ def build_parser() -> argparse.ArgumentParser:
         "segment", help="as features, then cluster the customers and name the segments"
     )
     _add_feature_options(segment)
-    segment.add_argument(
+    _add_segment_options(segment)
+    migrate = commands.add_parser(
+        "migrate",
+        help="segments at two dates and the customers who moved between them, with revenue",
+    )
+    _add_feature_options(migrate)
+    _add_segment_options(migrate, "(with --kind cluster) ")
+    migrate.add_argument(
+        "--from",
+        dest="from_date",
+        metavar="YYYY-MM-DD",
+        help="the earlier date (default 90 days before --to)",
+    )
+    migrate.add_argument(
+        "--to",
+        dest="to_date",
+        metavar="YYYY-MM-DD",
+        help="the later date (default the date of the last purchase)",
+    )
+    migrate.add_argument(
+        "--kind",
+        choices=KINDS,
+        default="rfm",
+        help="rfm: the RFM rule table with the cut points of --to (default); cluster: "
+        "the clusters fitted at --to, applied at both dates",
+    )
+    return parser
+
+
+def _add_segment_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    parser.add_argument(
         "--method",
         choices=("kmeans", "agglomerative", "gmm"),
         default="kmeans",
-        help="clustering method (default kmeans)",
+        help=f"{prefix}clustering method (default kmeans)",
     )
-    segment.add_argument("--k", default="auto", help="number of clusters, or auto (default)")
-    segment.add_argument(
+    parser.add_argument(
+        "--k", default="auto", help=f"{prefix}number of clusters, or auto (default)"
+    )
+    parser.add_argument(
         "--features",
         default=",".join(RFM_COLUMNS),
-        help="comma-separated customer features to cluster on (default recency,frequency,monetary)",
+        help=f"{prefix}comma-separated customer features to cluster on "
+        "(default recency,frequency,monetary)",
     )
-    segment.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    return parser
+    parser.add_argument("--seed", type=int, default=0, help=f"{prefix}random seed (default 0)")
 
 
 def _add_feature_options(parser: argparse.ArgumentParser) -> None:
@@ -110,11 +154,15 @@ def _add_feature_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (2 for bad input)."""
     args = build_parser().parse_args(argv)
-    if args.command == "segment":
+    if args.command in ("segment", "migrate"):
         # scikit-learn and SciPy take most of a second to import: they load while the
         # engine, which releases the interpreter, reads and cleans the transactions
-        threading.Thread(target=_import_quietly, args=("segmentation.models.segment",)).start()
+        module = f"segmentation.models.{'movement' if args.command == 'migrate' else 'segment'}"
+        threading.Thread(target=_import_quietly, args=(module,)).start()
     try:
+        if args.command == "migrate":
+            _write_movement(*_migrate(args), args.output_dir)
+            return 0
         run = _run_features(args)
         if args.command == "segment":
             _write_segments(run, _segment(run, args), args.output_dir)
@@ -146,13 +194,17 @@ def _import_quietly(module: str) -> None:
 
 def _run_features(args: argparse.Namespace) -> FeatureRun:
     return run_features(
+        _read(args), cleaning=_cleaning_options(args), snapshot_date=args.snapshot_date
+    )
+
+
+def _read(args: argparse.Namespace) -> Transactions | EngineTransactions:
+    return read_transactions(
         args.input,
         engine=args.engine,
         table=args.table,
         columns=_column_overrides(args.column),
         sheet=args.sheet,
-        cleaning=_cleaning_options(args),
-        snapshot_date=args.snapshot_date,
     )
 
 
@@ -179,17 +231,38 @@ def _cleaning_options(args: argparse.Namespace) -> CleaningOptions:
 def _segment(run: FeatureRun, args: argparse.Namespace) -> Segmentation:
     from segmentation.models.segment import segment_customers
 
+    return segment_customers(run.customers, **_segment_options(args))
+
+
+def _segment_options(args: argparse.Namespace) -> dict[str, object]:
+    """The options of ``segment_customers`` given by ``--features --method --k --seed``."""
     k = args.k.strip().lower()
     if k != "auto" and not k.isdigit():
         raise DataError(f"--k {args.k!r} is not a whole number or auto.")
     features = tuple(f.strip() for f in args.features.split(",") if f.strip())
-    return segment_customers(
-        run.customers,
-        features=features,
-        method=args.method,
-        k="auto" if k == "auto" else int(k),
-        seed=args.seed,
-    )
+    return {
+        "features": features,
+        "method": args.method,
+        "k": "auto" if k == "auto" else int(k),
+        "seed": args.seed,
+    }
+
+
+def _migrate(
+    args: argparse.Namespace,
+) -> tuple[Transactions | EngineTransactions, CleanResult, Movement]:
+    from segmentation.models.movement import customer_snapshots, migrate
+
+    if args.snapshot_date:
+        raise DataError(
+            "--snapshot-date does not apply to migrate: recency is counted to the day after "
+            "--from and to the day after --to."
+        )
+    options = _segment_options(args) if args.kind == "cluster" else {}
+    transactions = _read(args)
+    cleaned = clean_transactions(transactions, _cleaning_options(args))
+    snapshots = customer_snapshots(cleaned, args.from_date, args.to_date)
+    return transactions, cleaned, migrate(snapshots, args.kind, **options)
 
 
 def _write_features(run: FeatureRun, output_dir: Path) -> None:
@@ -204,6 +277,30 @@ def _write_segments(run: FeatureRun, segments: Segmentation, output_dir: Path) -
     customers = segments.customers.round({c: 2 for c in MONEY_COLUMNS})
     write_safe_csv(customers, output_dir / "customers.csv")
     write_json({**run.summary(), **segments.summary()}, output_dir / "summary.json")
+
+
+def _write_movement(
+    transactions: Transactions | EngineTransactions,
+    cleaned: CleanResult,
+    movement: Movement,
+    output_dir: Path,
+) -> None:
+    from segmentation.models.movement import REVENUE_AFTER, REVENUE_BEFORE
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    money = {REVENUE_BEFORE: 2, REVENUE_AFTER: 2, "monetary": 2}
+    write_safe_csv(movement.transitions.round(money), output_dir / "transitions.csv")
+    write_safe_csv(movement.customers.round(money), output_dir / "customers.csv")
+    report = cleaned.report
+    reading = {
+        "source": transactions.report.source,
+        "load": transactions.report.to_dict(),
+        "rows_in": report.rows_in,
+        "rows_out": report.rows_out,
+        "steps": report.to_dict()["steps"],
+        "revenue": round(report.revenue_out, 2),
+    }
+    write_json({**reading, **movement.summary()}, output_dir / "summary.json")
 
 
 def write_json(summary: dict[str, object], path: Path) -> None:

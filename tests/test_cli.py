@@ -119,3 +119,110 @@ def test_segment_options(tmp_path, capsys):
     assert summary["k"] == 3 and summary["method"] == "agglomerative"
     assert main([*args, "--k", "many"]) == 2
     assert capsys.readouterr().err.startswith("error: --k 'many' is not a whole number or auto.")
+
+
+def test_migrate_on_the_demo_data_is_deterministic(tmp_path):
+    from segmentation.demo import DEMO_TRANSACTIONS
+    from segmentation.transactions.pipeline import run_features
+
+    for kind in ("rfm", "cluster"):
+        outputs = []
+        for name in ("a", "b"):
+            out = tmp_path / kind / name
+            args = ["migrate", str(DEMO_TRANSACTIONS), "--output-dir", str(out), "--kind", kind]
+            assert main([*args, "--from", "2024-09-01", "--to", "2024-12-01"]) == 0
+            outputs.append(out)
+        for file in ("transitions.csv", "customers.csv", "summary.json"):
+            assert (outputs[0] / file).read_bytes() == (outputs[1] / file).read_bytes(), file
+        transitions = pd.read_csv(outputs[0] / "transitions.csv")
+        assert transitions.columns.tolist() == [
+            "from_segment",
+            "to_segment",
+            "customers",
+            "revenue_before",
+            "revenue_after",
+        ]
+        summary = json.loads((outputs[0] / "summary.json").read_text())
+        assert (summary["from_date"], summary["to_date"], summary["kind"]) == (
+            "2024-09-01",
+            "2024-12-01",
+            kind,
+        )
+        # every customer who bought on or before --to is in exactly one flow
+        lines = run_features(DEMO_TRANSACTIONS).cleaned.data
+        bought = lines[lines["invoice_date"].dt.normalize() <= "2024-12-01"]
+        assert transitions["customers"].sum() == bought["customer_id"].nunique()
+        assert summary["customers_to"] == bought["customer_id"].nunique()
+        assert transitions["revenue_before"].sum() + transitions["revenue_after"].sum() == (
+            pytest.approx(bought["total_purchase"].sum(), abs=0.05)
+        )
+        segments = summary["segments"]
+        assert sum(s["customers_to"] for s in segments) == summary["customers_to"]
+        assert sum(s["customers_from"] for s in segments) == summary["customers_from"]
+        assert summary["customers_to"] - summary["customers_from"] == summary["new_customers"]
+        new = transitions[transitions["from_segment"] == "New since 2024-09-01"]
+        assert new["customers"].sum() == summary["new_customers"]
+        assert (new["revenue_before"] == 0).all()
+    assert set(summary["model"]) >= {"fitted_on", "method", "k", "features", "clusters"}
+    rfm = json.loads((tmp_path / "rfm" / "a" / "summary.json").read_text())
+    assert set(rfm["model"]) == {"cut_points_of", "recency", "frequency", "monetary"}
+    assert rfm["model"]["cut_points_of"] == "the customers on 2024-12-01"
+
+
+def test_migrate_defaults_to_the_end_of_the_data_and_90_days_before(tmp_path):
+    out = tmp_path / "out"
+    assert main(["migrate", str(_input(tmp_path)), "--output-dir", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    # the data covers 2024-01-01 to 2024-01-09, shorter than 90 days: the middle of it
+    assert (summary["from_date"], summary["to_date"]) == ("2024-01-05", "2024-01-09")
+    customers = pd.read_csv(out / "customers.csv", dtype={"customer_id": str})
+    assert customers["customer_id"].tolist() == ["13047", "17850"]
+    assert customers["from_segment"].tolist()[0] != "New since 2024-01-05"  # bought on 01-05
+    assert customers["country"].tolist() == ["'+France", "United Kingdom"]
+
+
+@pytest.mark.parametrize(
+    ("dates", "message"),
+    [
+        (
+            ["--from", "2024-01-08", "--to", "2024-01-03"],
+            "error: The dates are in the wrong order: 2024-01-08 is not before 2024-01-03; "
+            "give the earlier date first.",
+        ),
+        (
+            ["--from", "2024-01-03", "--to", "2024-02-01"],
+            "error: The date 2024-02-01 is after the end of the data (2024-01-09); "
+            "choose dates from 2024-01-01 to 2024-01-09.",
+        ),
+        (
+            ["--from", "2023-12-01", "--to", "2024-01-05"],
+            "error: No customer had bought anything by 2023-12-01: the first purchase is on "
+            "2024-01-01; choose a first date on or after it.",
+        ),
+        (
+            ["--from", "yesterday"],
+            "error: The first date 'yesterday' is not a date; write it as YYYY-MM-DD.",
+        ),
+        (
+            ["--snapshot-date", "2024-02-01"],
+            "error: --snapshot-date does not apply to migrate: recency is counted to the day "
+            "after --from and to the day after --to.",
+        ),
+    ],
+)
+def test_migrate_bad_dates_are_one_error_line(tmp_path, capsys, dates, message):
+    out = tmp_path / "out"
+    assert main(["migrate", str(_input(tmp_path)), "--output-dir", str(out), *dates]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(message) and error.count("\n") == 1, error
+    assert not out.exists()
+
+
+def test_migrate_unknown_kind_is_one_error_line(tmp_path, capsys):
+    args = ["migrate", str(_input(tmp_path)), "--output-dir", str(tmp_path), "--kind", "tribes"]
+    with pytest.raises(SystemExit) as exit_status:
+        main(args)
+    assert exit_status.value.code == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: argument --kind: invalid choice: 'tribes'")
+    assert error.count("\n") == 1

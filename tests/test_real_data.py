@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from bench.scale_data import write_scaled
+from segmentation.models.movement import customer_snapshots, migrate
 from segmentation.read.loading import Transactions, load_transactions
 from segmentation.read.scanning import EngineTransactions
 from segmentation.transactions.pipeline import read_transactions, run_features
@@ -136,3 +138,32 @@ def test_a_scaled_copy_scales_every_figure(tmp_path: Path, online_retail_path):
     assert summary["customers"] == 3 * REFERENCE["customers"]
     assert summary["orders"] == 3 * REFERENCE["orders"]
     assert summary["revenue"] == pytest.approx(3 * REFERENCE["revenue"], abs=0.03)
+
+
+@pytest.mark.parametrize(("start", "end"), [(None, None), ("2011-03-31", "2011-06-30")])
+def test_movement_flows_add_up_to_the_customers_who_bought_by_the_later_date(
+    parquet_run, start, end
+):
+    snapshots = customer_snapshots(parquet_run.cleaned, start, end)
+    lines = parquet_run.cleaned.data
+    days = lines["invoice_date"].dt.normalize()
+    bought = lines[days <= pd.Timestamp(snapshots.to_date)]
+    before = lines[days <= pd.Timestamp(snapshots.from_date)]
+    for kind in ("rfm", "cluster"):
+        movement = migrate(snapshots, kind)
+        flows = movement.transitions
+        assert flows["customers"].sum() == bought["customer_id"].nunique()
+        assert movement.customers["customer_id"].is_unique
+        new = flows[flows["from_segment"] == movement.new_label]["customers"].sum()
+        assert flows["customers"].sum() - new == before["customer_id"].nunique()
+        assert flows["revenue_before"].sum() == pytest.approx(
+            before["total_purchase"].sum(), abs=0.01
+        )
+        assert flows["revenue_before"].sum() + flows["revenue_after"].sum() == pytest.approx(
+            bought["total_purchase"].sum(), abs=0.01
+        )
+    if start is None:  # the defaults: the end of the data and 90 days before
+        assert (snapshots.from_date, snapshots.to_date) == (date(2011, 9, 10), date(2011, 12, 9))
+        assert len(snapshots.after) == REFERENCE["customers"]
+        assert snapshots.after["monetary"].sum() == pytest.approx(REFERENCE["revenue"], abs=0.01)
+        assert snapshots.after["recency"].median() == REFERENCE["recency"]["median"]

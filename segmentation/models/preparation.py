@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from sklearn.preprocessing import MinMaxScaler, PowerTransformer, RobustScaler, StandardScaler
 
 from segmentation.errors import ModelError
@@ -131,6 +132,24 @@ def prepare_features(
         options=options,
         fitted=FittedSteps(caps if options.outliers == "clip" else None, lambdas, *_affine(scaler)),
     )
+
+
+def prepare_like(customers: pd.DataFrame, prepared: PreparedFeatures) -> np.ndarray:
+    """The clustering matrix of other customers, prepared with the steps fitted on the
+    customers of ``prepared`` (its caps, transform and scaling; nothing is fitted again),
+    so that they can be placed among its clusters. The customer table is not modified.
+    """
+    options, steps = prepared.options, prepared.fitted
+    values = feature_matrix(customers, options.features)
+    if steps.caps is not None:
+        values = np.minimum(values, steps.caps)
+    if options.transform == "log1p":
+        values = _transform(values, np.zeros(len(values), dtype=bool), options)[0]
+    elif options.transform == "yeo-johnson":
+        values = np.column_stack(  # the function scikit-learn's transformer applies
+            [stats.yeojohnson(values[:, j], lmbda=lam) for j, lam in enumerate(steps.lambdas)]
+        )
+    return (values - steps.center) / steps.scale
 
 
 def _affine(scaler) -> tuple[np.ndarray, np.ndarray]:

@@ -78,12 +78,39 @@ def customer_table(
     ``backend``, a new DuckDB connection by default); it is not mutated.
     """
     found = engine_customers(clean, snapshot_date, backend)
-    customers = found.backend.to_pandas(found.table)
+    return CustomerTable(_fetched(found.table, found.backend), found.snapshot_date)
+
+
+def customers_on(clean: CleanResult, day: date | str | pd.Timestamp) -> CustomerTable:
+    """The customer table as it stood on ``day``: every customer who bought on or before
+    it, from those lines only (dates are compared, not times: a purchase at 15:00 on
+    ``day`` counts). Recency and tenure are whole days from the date of the last and first
+    purchase to the day after ``day``, the snapshot date returned (a purchase on ``day``
+    has recency 1). Columns as :func:`customer_table`; an empty table when nobody had
+    bought yet.
+    """
+    table, backend = clean.table, clean.backend
+    day = pd.Timestamp(day).normalize()
+    last = pd.Timestamp(backend.execute(clean.orders["last_purchase"].max())).normalize()
+    if day >= last:  # every line counts: the order totals cleaning made are the same
+        orders = clean.orders
+    else:
+        dates = table[INVOICE_DATE].date()
+        orders = materialise(order_totals(table.filter(dates <= day.date())), backend)
+    customers = _per_customer(orders).mutate(
+        last_purchase=_.last_purchase.truncate("D"), first_purchase=_.first_purchase.truncate("D")
+    )
+    snapshot = day + pd.Timedelta(days=1)
+    return CustomerTable(_fetched(_derived(customers, snapshot), backend), snapshot)
+
+
+def _fetched(table: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
+    """A customer table of the engine as pandas: ids as text, sorted by customer id."""
+    customers = backend.to_pandas(table)
     if "total_quantity" in customers and (customers["total_quantity"] % 1 == 0).all():
         customers["total_quantity"] = customers["total_quantity"].astype("int64")
     customers = text_identifiers(customers)
-    customers = customers.sort_values(CUSTOMER_ID, kind="stable").reset_index(drop=True)
-    return CustomerTable(customers, found.snapshot_date)
+    return customers.sort_values(CUSTOMER_ID, kind="stable").reset_index(drop=True)
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ from tests.samples import ONLINE_RETAIL, ROOT
 APP = str(ROOT / "streamlit_app.py")
 REAL = ONLINE_RETAIL
 TIMEOUT = 180
-DATA_PAGES, EXPLORE_PAGES, SEGMENT_PAGES = (
-    [page.path for page in SECTIONS[section]] for section in ("Data", "Explore", "Segment")
+DATA_PAGES, EXPLORE_PAGES, SEGMENT_PAGES, FORWARD_PAGES = (
+    [page.path for page in SECTIONS[section]]
+    for section in ("Data", "Explore", "Segment", "Looking forward")
 )
 TITLES = {page.path: page.page_heading for page in PAGES}
 SMALL_CSV = (
@@ -78,7 +79,7 @@ def test_every_page_opens_on_the_demo_data(page: str) -> None:
     assert at.title[0].value == TITLES[page]
     assert any("demo data" in i.value for i in at.info), (at.info, at.error, at.radio)
     assert not at.error
-    if page in [*EXPLORE_PAGES, *SEGMENT_PAGES, "pages/data/cleaning.py"]:
+    if page in [*EXPLORE_PAGES, *SEGMENT_PAGES, *FORWARD_PAGES, "pages/data/cleaning.py"]:
         assert at.get("vega_lite_chart"), "charts are drawn"
 
 
@@ -230,7 +231,7 @@ def test_every_page_opens_on_the_real_data(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("SEGMENTATION_DATA", str(REAL))
     at = open_app()
     assert metrics(at) == expected_metrics(run_features(REAL).summary())
-    for page in [*DATA_PAGES, *EXPLORE_PAGES, *SEGMENT_PAGES]:
+    for page in [*DATA_PAGES, *EXPLORE_PAGES, *SEGMENT_PAGES, *FORWARD_PAGES]:
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert not at.error, (page, [e.value for e in at.error])

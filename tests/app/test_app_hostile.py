@@ -20,7 +20,7 @@ from streamlit.runtime.caching.cache_utils import CachedFunc
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from app import bundle, segments, sources
+from app import bundle, movement, segments, sources
 from app.navigation import PAGES as NAVIGATION
 from app.text import markdown_text
 from segmentation.outputs.export import is_formula
@@ -326,9 +326,10 @@ def test_an_unexpected_failure_is_one_sentence_and_keeps_the_state(
 
 
 def test_every_cache_is_bounded() -> None:
-    cached = [getattr(m, name) for m in (bundle, segments, sources) for name in dir(m)]
+    modules = (bundle, segments, sources, movement)
+    cached = [getattr(m, name) for m in modules for name in dir(m)]
     cached = [f for f in cached if isinstance(f, CachedFunc)]
-    assert len(cached) >= 8
+    assert len(cached) >= 10
     assert all(f._info.max_entries for f in cached), [
         f._info.func.__name__ for f in cached if not f._info.max_entries
     ]

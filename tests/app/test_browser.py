@@ -150,26 +150,22 @@ def test_every_page_renders_without_an_exception(browser_page, app_url: str, pat
 
 @pytest.mark.real
 @pytest.mark.slow
-def test_charts_on_the_real_data_have_readable_rows(online_retail_path: Path, tmp_path: Path):
+def test_charts_on_the_real_data_have_readable_rows(
+    browser_page, online_retail_path: Path, tmp_path: Path
+) -> None:
     """On Online Retail (4 clusters, 11 RFM segments, 37 countries) no chart squeezes its
     named rows or columns; the squashed heat map of clusters against RFM segments had 7 px
     rows."""
-    if not Path(CHROMIUM).is_file():
-        pytest.skip("Chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with (
-        running_app(_free_port(), tmp_path / "server.log", data=online_retail_path) as (url, _),
-        sync_api.sync_playwright() as playwright,
-    ):
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with running_app(_free_port(), tmp_path / "server.log", data=online_retail_path) as (url, _):
+        context = browser_page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
         page.set_default_timeout(180_000)
         _open(page, url)
         for entry in ("Clustering", "Profiles", "Cleaning", "Bivariate", "Demographics"):
             go(page, entry)
             assert page.locator('[data-testid="stException"]').count() == 0, entry
             assert not squashed_charts(page), entry
-        browser.close()
+        context.close()
 
 
 def test_a_copied_link_shows_the_same_segments_and_names(browser_page, app_url: str) -> None:

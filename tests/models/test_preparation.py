@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from segmentation.errors import ModelError
-from segmentation.models.preparation import prepare_features, sample_rows
+from segmentation.models.preparation import prepare_features, prepare_like, sample_rows
 
 
 def customers(n: int = 200, seed: int = 0) -> pd.DataFrame:
@@ -158,3 +158,27 @@ def test_sample_rows_is_seeded_sorted_and_without_repeats():
     assert rows.tolist() == sample_rows(1_000, 100, seed=3).tolist()
     assert rows.tolist() != sample_rows(1_000, 100, seed=4).tolist()
     assert sample_rows(50, 100, seed=3).tolist() == list(range(50))
+
+
+@pytest.mark.parametrize("outliers", ["clip", "holdout", "none"])
+@pytest.mark.parametrize("scaler", ["standard", "robust", "minmax"])
+@pytest.mark.parametrize("transform", ["log1p", "yeo-johnson", "none"])
+def test_other_customers_are_prepared_with_the_fitted_steps(transform, scaler, outliers):
+    fitted_on = customers()
+    prepared = prepare_features(fitted_on, transform=transform, scaler=scaler, outliers=outliers)
+    # the customers it was fitted on come out as the fit gave them
+    np.testing.assert_allclose(prepare_like(fitted_on, prepared), prepared.matrix, atol=1e-12)
+    # others are not fitted again: a customer gets the same coordinates alone or among others
+    others = customers(n=50, seed=3)
+    alone = prepare_like(others.iloc[[7]], prepared)
+    np.testing.assert_allclose(alone, prepare_like(others, prepared)[[7]], atol=1e-12)
+    assert prepare_like(others, prepared).shape == (50, 3)
+
+
+def test_preparing_other_customers_refuses_what_the_fit_refuses():
+    prepared = prepare_features(customers())
+    negative = customers(n=10).assign(monetary=-5.0)
+    with pytest.raises(ModelError, match="log1p transform needs the feature 'monetary'"):
+        prepare_like(negative, prepared)
+    with pytest.raises(ModelError, match="Unknown feature 'recency'"):
+        prepare_like(negative.drop(columns="recency"), prepared)

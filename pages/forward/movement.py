@@ -1,0 +1,145 @@
+"""Movement: which segment each customer was in at an earlier date and is in now, the flows
+between them as a Sankey diagram and a matrix, the biggest ones in words, and downloads."""
+
+import contextlib
+import re
+
+import streamlit as st
+
+from app.errors import failure_sentence, show_error
+from app.formats import count
+from app.movement import (
+    FROM_KEY,
+    KIND_KEY,
+    LAST_GOOD_MOVEMENT,
+    PERIOD_KEY,
+    TO_KEY,
+    data_period,
+    movement_of,
+)
+from app.movement_charts import flow_label, movement_colours, sankey_chart, transition_heat
+from app.segments import customers_key
+from app.session import current_bundle
+from app.text import markdown_text
+from segmentation.models.movement import FROM_SEGMENT, TO_SEGMENT, default_dates
+from segmentation.outputs.export import to_safe_csv
+
+KIND_LABELS = {
+    "rfm": "RFM rule table",
+    "cluster": "Clusters (the Clustering page's options)",
+}
+FLOW_KEY = "movement_flow"
+
+st.title("Movement")
+bundle = current_bundle()
+first, last = data_period(bundle)
+if st.session_state.get(PERIOD_KEY) != (first, last):  # new data: its own default dates
+    st.session_state[FROM_KEY], st.session_state[TO_KEY] = default_dates(first, last)
+    st.session_state[PERIOD_KEY] = (first, last)
+st.session_state.setdefault(KIND_KEY, "rfm")
+
+st.caption(
+    f"Each customer's segment on two dates, each computed only from the purchases up to "
+    f"that date. The data runs from {first:%Y-%m-%d} to {last:%Y-%m-%d}."
+)
+with st.form("movement_form", border=True):
+    left, middle, right = st.columns([1, 1, 2])
+    left.date_input("Earlier date", key=FROM_KEY, format="YYYY-MM-DD")
+    middle.date_input("Later date", key=TO_KEY, format="YYYY-MM-DD")
+    right.radio("Segments", list(KIND_LABELS), format_func=KIND_LABELS.get, key=KIND_KEY)
+    st.form_submit_button("Compare the dates", type="primary", key="compare_dates")
+
+chosen = (st.session_state[FROM_KEY], st.session_state[TO_KEY], st.session_state[KIND_KEY])
+data = customers_key(bundle)
+try:
+    with st.spinner("Segmenting the customers at both dates…"):
+        movement = movement_of(bundle, *chosen)
+except Exception as error:
+    message = failure_sentence(error, "The movement between dates")
+    movement = None
+    last_data, last_chosen = st.session_state.get(LAST_GOOD_MOVEMENT, (None, None))
+    if last_data == data and last_chosen != chosen:
+        with contextlib.suppress(Exception):  # the first error is the one shown
+            movement = movement_of(bundle, *last_chosen)
+    if movement is None:
+        show_error(message)
+        st.stop()
+    show_error(f"{message} The last dates that worked are shown.")
+else:
+    st.session_state[LAST_GOOD_MOVEMENT] = (data, chosen)
+
+start, end = f"{movement.from_date:%Y-%m-%d}", f"{movement.to_date:%Y-%m-%d}"
+summary = movement.summary()
+flows = movement.transitions
+old = flows[flows[FROM_SEGMENT] != movement.new_label]
+stayed = int(old.loc[old[FROM_SEGMENT] == old[TO_SEGMENT], "customers"].sum())
+
+columns = st.columns(4)
+columns[0].metric(f"Customers on {start}", count(summary["customers_from"]))
+columns[1].metric(f"Customers on {end}", count(summary["customers_to"]))
+columns[2].metric(f"New since {start}", count(summary["new_customers"]))
+columns[3].metric(
+    "In the same segment",
+    f"{stayed / summary['customers_from']:.0%}",
+    f"{stayed:,} of {summary['customers_from']:,}",
+    delta_color="off",
+    delta_arrow="off",
+)
+for note in movement.notes:
+    st.caption(markdown_text(note))
+
+st.subheader("The biggest moves")
+st.markdown("\n".join(f"- {markdown_text(sentence)}" for sentence in movement.sentences()))
+
+st.subheader("Flows")
+colours = movement_colours(movement)
+st.plotly_chart(sankey_chart(movement, colours), width="stretch", key="flow_sankey")
+st.caption(
+    f"Left: the segments on {start} and the customers new since; right: the segments on "
+    f"{end}. Each band is the customers of one flow; hover it for their revenue."
+)
+
+st.subheader("Transition matrix")
+st.altair_chart(transition_heat(movement), width="stretch")
+st.caption(
+    f"Each row is where the customers of a segment on {start} are on {end}: customers, and "
+    "their share of the row (the colour). Outlined: customers who stayed."
+)
+
+st.subheader("Downloads")
+customers = flows.set_index([FROM_SEGMENT, TO_SEGMENT])["customers"]
+moves = [tuple(pair) for pair in movement.moves()[[FROM_SEGMENT, TO_SEGMENT]].to_numpy()]
+ranked = flows.sort_values("customers", ascending=False, kind="stable")
+others = [tuple(p) for p in ranked[[FROM_SEGMENT, TO_SEGMENT]].to_numpy() if tuple(p) not in moves]
+options = [*moves, *others]
+if st.session_state.get(FLOW_KEY) not in options:
+    st.session_state[FLOW_KEY] = options[0]
+flow = st.selectbox(
+    "Flow", options, format_func=lambda pair: flow_label(pair, customers), key=FLOW_KEY
+)
+name = re.sub(r"[^A-Za-z0-9]+", "_", f"{flow[0]} to {flow[1]}").strip("_").lower()
+left, middle, right = st.columns(3)
+left.download_button(
+    "Customers of this flow (CSV)",
+    to_safe_csv(movement.flow_customers(*flow).round(2)),
+    file_name=f"movement_{name}.csv",
+    mime="text/csv",
+    key="download_flow",
+    icon=":material/download:",
+)
+middle.download_button(
+    "Every customer, both segments (CSV)",
+    to_safe_csv(movement.customers.round(2)),
+    file_name=f"movement_{start}_{end}_customers.csv",
+    mime="text/csv",
+    key="download_movement_customers",
+    icon=":material/download:",
+)
+right.download_button(
+    "All flows (CSV)",
+    to_safe_csv(flows.round(2)),
+    file_name=f"movement_{start}_{end}_transitions.csv",
+    mime="text/csv",
+    key="download_transitions",
+    icon=":material/table:",
+)
