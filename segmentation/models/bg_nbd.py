@@ -19,6 +19,7 @@ by :func:`segmentation.models.purchase_history.purchase_history`, in one time un
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -149,7 +150,9 @@ def _start(x: np.ndarray, age: np.ndarray) -> np.ndarray:
     return np.log(np.clip([1.0, alpha, 1.0, 3.0], LOWER * 10, UPPER / 10))
 
 
-def _maximise(objective, start: np.ndarray) -> tuple[np.ndarray, float, bool, np.ndarray]:
+def _maximise(
+    objective: Callable[[np.ndarray], tuple[float, np.ndarray]], start: np.ndarray
+) -> tuple[np.ndarray, float, bool, np.ndarray]:
     """L-BFGS-B on the log-parameters; converged when the projected gradient is small."""
     bounds = [(math.log(LOWER), math.log(UPPER))] * len(start)
     result = minimize(
@@ -173,9 +176,10 @@ def _maximise(objective, start: np.ndarray) -> tuple[np.ndarray, float, bool, np
 def fit_bg_nbd(history: pd.DataFrame, variant: Variant = "bg/nbd") -> BgNbdFit:
     """Fit r, alpha, a, b by maximum likelihood (eqs. 6-7) on a customer table.
 
-    The search runs on the log-parameters (L-BFGS-B, analytic gradient). When it drifts to
-    a -> 0, the no-dropout limit (a = 0, NBD) is fitted too and kept if it is at least as
-    likely: the fit then converges at that edge and says so in ``no_dropout`` and ``note``.
+    The search runs on the log-parameters (L-BFGS-B, analytic gradient). When it heads for
+    no dropout (a/(a+b) -> 0), the limit a = 0 (the NBD) is fitted too and kept if it is
+    at least as likely: the fit then converges at that edge and says so in ``no_dropout``
+    and ``note``. A parameter stopped at a search bound is named in ``note``.
     Raises ModelError when there are fewer than 20 repeat customers or no maximum is found.
     """
     shift = _shift(variant)
@@ -229,8 +233,8 @@ def fit_bg_nbd(history: pd.DataFrame, variant: Variant = "bg/nbd") -> BgNbdFit:
     if at_bound.any():
         note = (
             f"The fit stopped at the search bound of {', '.join(names[at_bound])} "
-            f"({LOWER:g} to {UPPER:g}); the likelihood keeps rising beyond it, so read that "
-            "parameter as a limit, not an estimate."
+            f"({LOWER:g} to {UPPER:g}), where the likelihood is as high or higher beyond it, so "
+            "read that parameter as a limit, not an estimate."
         )
     return BgNbdFit(
         r=float(r),
@@ -280,8 +284,9 @@ def _log_dropout_odds(fit: BgNbdFit, x: np.ndarray, tx: np.ndarray, age: np.ndar
 def probability_alive(fit: BgNbdFit, history: pd.DataFrame) -> pd.Series:
     """P(alive at T | x, t_x, T) for each customer.
 
-    The "alive" share of the likelihood (appendix, eq. A2, mixed over lambda and p; the
-    denominator of eq. 10): 1 / (1 + [n > 0] a/(b+n-1) ((alpha+T)/(alpha+t_x))^(r+x)).
+    The "alive" term of the likelihood (eq. 6) over the whole, as in the paper's appendix;
+    the reciprocal of eq. 10's denominator:
+    1 / (1 + [n > 0] a/(b+n-1) ((alpha+T)/(alpha+t_x))^(r+x)).
     Under BG/NBD a customer without repeat purchases is alive (n = 0).
     """
     x, tx, age = _columns(history)

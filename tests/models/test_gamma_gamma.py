@@ -182,6 +182,8 @@ def test_infinite_mean_spend_is_one_sentence() -> None:
         fit_gamma_gamma(table)
     assert "infinite" in str(error.value)
     assert_one_sentence(str(error.value))
+    with pytest.raises(ModelError, match="infinite"):
+        expected_spend(GammaGammaFit(2.0, 0.9, 50.0), table)
 
 
 def test_correlated_frequency_and_spend_get_a_note() -> None:
