@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,61 @@ from segmentation.models.bg_nbd import (
     probability_alive,
     probability_no_purchase,
 )
-from segmentation.models.purchase_history import purchase_history
+from segmentation.models.purchase_history import PurchaseHistory, purchase_history
+
+# --- The papers' CDNOW sample and UCI Online Retail, read from ../shared/data (skipped where
+# absent); nothing derived from them is stored in the repository.
+
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+CDNOW = SHARED_DATA / "CDNOW_sample.txt"
+ONLINE_RETAIL = SHARED_DATA / "online_retail.parquet"
+
+
+def _require(path: Path) -> Path:
+    if not path.is_file():
+        pytest.skip(f"real data {path.name} not found in {SHARED_DATA} (clone without ../shared)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def cdnow_history() -> PurchaseHistory:
+    """CDNOW 1/10 sample, calibration to 1997-09-30 inclusive (39 weeks), in weeks."""
+    raw = pd.read_csv(
+        _require(CDNOW),
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "customer_id", "date", "cds", "revenue"],
+        dtype={"date": str},
+    )
+    purchases = pd.DataFrame(
+        {
+            "customer_id": raw["customer_id"],
+            "invoice_date": pd.to_datetime(raw["date"], format="%Y%m%d"),
+            "revenue": raw["revenue"].astype(float),
+        }
+    )
+    return purchase_history(purchases, "1997-09-30", "week")
+
+
+@pytest.fixture(scope="module")
+def online_retail_orders() -> pd.DataFrame:
+    """Online Retail after the classic cleaning, one row per line (do not mutate)."""
+    raw = pd.read_parquet(_require(ONLINE_RETAIL))
+    keep = (
+        raw["CustomerID"].notna()
+        & ~raw["InvoiceNo"].str.startswith("C")
+        & (raw["Quantity"] > 0)
+        & (raw["UnitPrice"] > 0)
+    )
+    lines = raw[keep].drop_duplicates()
+    return pd.DataFrame(
+        {
+            "customer_id": lines["CustomerID"].astype("int64"),
+            "invoice_date": lines["InvoiceDate"],
+            "revenue": lines["Quantity"] * lines["UnitPrice"],
+        }
+    )
+
 
 #: Published BG/NBD fit on CDNOW, 39 weeks (Fader, Hardie & Lee 2005, section 7).
 CDNOW_BG_NBD = {"r": 0.2426, "alpha": 4.4136, "a": 0.7929, "b": 2.4259}
