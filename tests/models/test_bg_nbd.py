@@ -440,3 +440,19 @@ def test_unknown_variant_is_one_sentence() -> None:
     with pytest.raises(ModelError) as error:
         expected_purchases(BgNbdFit(**CDNOW_BG_NBD, variant="pareto"), history(1, 1, 2), 5)  # type: ignore[arg-type]
     assert_one_sentence(str(error.value))
+
+
+def test_a_search_that_stops_short_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search that ends away from a maximum (here: stopped after one step) is refused."""
+    table, _, _ = simulate(BgNbdFit(**CDNOW_BG_NBD), 2_000, 1.0, seed=9)
+    original = bg_nbd.minimize
+
+    def one_step(*args, **kwargs):
+        kwargs["options"] = {**kwargs["options"], "maxiter": 1}
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(bg_nbd, "minimize", one_step)
+    with pytest.raises(ModelError) as error:
+        fit_bg_nbd(table)
+    assert "did not converge" in str(error.value)
+    assert_one_sentence(str(error.value))
