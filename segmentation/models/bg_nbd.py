@@ -19,6 +19,7 @@ by :func:`segmentation.models.purchase_history.purchase_history`, in one time un
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,7 +34,7 @@ Variant = Literal["bg/nbd", "mbg/nbd"]
 SHIFT: dict[str, int] = {"bg/nbd": 0, "mbg/nbd": 1}
 MIN_REPEAT_CUSTOMERS = 20
 #: Bounds of each parameter during the search (the search runs on their logarithms).
-LOWER, UPPER = 1e-8, 1e8
+LOWER, UPPER = 1e-8, 1e6
 #: Largest mean gradient (per customer, on log-parameters) accepted as a maximum.
 GRADIENT_TOLERANCE = 1e-5
 #: A search ending below this mean dropout probability a/(a+b) is heading for no dropout.
@@ -149,7 +150,9 @@ def _start(x: np.ndarray, age: np.ndarray) -> np.ndarray:
     return np.log(np.clip([1.0, alpha, 1.0, 3.0], LOWER * 10, UPPER / 10))
 
 
-def _maximise(objective, start: np.ndarray) -> tuple[np.ndarray, float, bool, np.ndarray]:
+def _maximise(
+    objective: Callable[[np.ndarray], tuple[float, np.ndarray]], start: np.ndarray
+) -> tuple[np.ndarray, float, bool, np.ndarray]:
     """L-BFGS-B on the log-parameters; converged when the projected gradient is small."""
     bounds = [(math.log(LOWER), math.log(UPPER))] * len(start)
     result = minimize(
@@ -173,9 +176,10 @@ def _maximise(objective, start: np.ndarray) -> tuple[np.ndarray, float, bool, np
 def fit_bg_nbd(history: pd.DataFrame, variant: Variant = "bg/nbd") -> BgNbdFit:
     """Fit r, alpha, a, b by maximum likelihood (eqs. 6-7) on a customer table.
 
-    The search runs on the log-parameters (L-BFGS-B, analytic gradient). When it drifts to
-    a -> 0, the no-dropout limit (a = 0, NBD) is fitted too and kept if it is at least as
-    likely: the fit then converges at that edge and says so in ``no_dropout`` and ``note``.
+    The search runs on the log-parameters (L-BFGS-B, analytic gradient). When it heads for
+    no dropout (a/(a+b) -> 0), the limit a = 0 (the NBD) is fitted too and kept if it is
+    at least as likely: the fit then converges at that edge and says so in ``no_dropout``
+    and ``note``. A parameter stopped at a search bound is named in ``note``.
     Raises ModelError when there are fewer than 20 repeat customers or no maximum is found.
     """
     shift = _shift(variant)
@@ -229,8 +233,8 @@ def fit_bg_nbd(history: pd.DataFrame, variant: Variant = "bg/nbd") -> BgNbdFit:
     if at_bound.any():
         note = (
             f"The fit stopped at the search bound of {', '.join(names[at_bound])} "
-            f"({LOWER:g} to {UPPER:g}); the likelihood keeps rising beyond it, so read that "
-            "parameter as a limit, not an estimate."
+            f"({LOWER:g} to {UPPER:g}), where the likelihood is as high or higher beyond it, so "
+            "read that parameter as a limit, not an estimate."
         )
     return BgNbdFit(
         r=float(r),
@@ -280,8 +284,9 @@ def _log_dropout_odds(fit: BgNbdFit, x: np.ndarray, tx: np.ndarray, age: np.ndar
 def probability_alive(fit: BgNbdFit, history: pd.DataFrame) -> pd.Series:
     """P(alive at T | x, t_x, T) for each customer.
 
-    The "alive" share of the likelihood (appendix, eq. A2, mixed over lambda and p; the
-    denominator of eq. 10): 1 / (1 + [n > 0] a/(b+n-1) ((alpha+T)/(alpha+t_x))^(r+x)).
+    The "alive" term of the likelihood (eq. 6) over the whole, as in the paper's appendix;
+    the reciprocal of eq. 10's denominator:
+    1 / (1 + [n > 0] a/(b+n-1) ((alpha+T)/(alpha+t_x))^(r+x)).
     Under BG/NBD a customer without repeat purchases is alive (n = 0).
     """
     x, tx, age = _columns(history)
@@ -299,21 +304,57 @@ def _expected_given_alive(
     z = t/(alpha+T+t), computed after Euler's transformation 2F1(A,B;C;z) =
     (1-z)^(C-A-B) 2F1(C-A, C-B; C; z) as (a+b+n-1)/(a-1) [1 - (1-z)^(a-1)
     2F1(a+b+n-1-r-x, a-1; a+b+n-1; z)], whose small upper parameters keep scipy's
-    hyp2f1 accurate for large x. a = 0 gives the NBD's (r+x) t/(alpha+T).
+    hyp2f1 accurate for large x. Where that is not finite, leaves 0..(r+x)t/(alpha+T)
+    (no dropout is the most there can be), or loses digits to its factor 1/(a-1) (a near
+    1, or large a and b), the value comes from :func:`_expected_by_series` instead.
+    a = 0 gives the NBD's (r+x) t/(alpha+T).
     """
     r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
+    x, age, t = np.broadcast_arrays(x, age, np.asarray(t, dtype=np.float64))
+    most = (r + x) * t / (alpha + age)
     if a == 0:
-        return (r + x) * t / (alpha + age)
-    if abs(a - 1) < 1e-7:  # removable 0/0 at a = 1: mean of the two sides
-        h = 1e-6
-        return 0.5 * sum(
-            _expected_given_alive(BgNbdFit(r, alpha, 1 + s, b, fit.variant), x, age, t)
-            for s in (-h, h)
-        )
+        return most
     n = x + _shift(fit.variant)
     c = a + b + n - 1
     z = t / (alpha + age + t)
-    return c / (a - 1) * (1 - (1 - z) ** (a - 1) * hyp2f1(c - r - x, a - 1, c, z))
+    with np.errstate(all="ignore"):
+        scale = c / (a - 1)
+        value = scale * (1 - (1 - z) ** (a - 1) * hyp2f1(c - r - x, a - 1, c, z))
+    # The bracket is a difference of terms near 1: its rounding (~1e-15) times |scale|.
+    unsure = ~np.isfinite(value) | (value < 0) | (value > most * (1 + 1e-9))
+    unsure |= np.abs(scale) * 1e-15 > 1e-10 * np.abs(value)
+    if unsure.any():
+        value = np.array(value, dtype=np.float64)
+        value[unsure] = _expected_by_series(a, (b + n)[unsure], (r + x)[unsure], z[unsure])
+    return value
+
+
+def _expected_by_series(a: float, b_n: np.ndarray, k: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """E[min(M, J)] as a sum of positive terms, for the cases eq. 10 evaluates badly.
+
+    Alive at T, a customer makes J more purchases before dropping out (J >= 1 geometric in
+    p, so P(J >= j) = (1-p)^(j-1)) and M Poisson ones in t; the purchases counted are
+    min(M, J) and E[min(M, J)] = sum_j P(J >= j) P(M >= j). Mixed over the posterior
+    p ~ beta(a, b+n) and lambda ~ gamma(r+x, alpha+T):
+    sum_j B(a, b+n+j-1)/B(a, b+n) P(M >= j), M negative binomial (r+x, z).
+    """
+    total = np.zeros(len(z))
+    keep = np.ones(len(z))  # B(a, b+n+j-1) / B(a, b+n)
+    log_pmf = k * np.log1p(-z)  # log P(M = j - 1), kept in logs: (1-z)^k can underflow
+    tail = -np.expm1(log_pmf)  # P(M >= j)
+    j = 1
+    while True:
+        total += keep * np.maximum(tail, 0.0)
+        keep *= (b_n + j - 1) / (a + b_n + j - 1)
+        log_pmf += np.log((k + j - 1) / j * z)
+        tail -= np.exp(log_pmf)
+        j += 1
+        # What is left, sum over i >= j of P(M >= i), is at most P(M = j-1) rho/(1-rho)^2
+        # once the ratio rho of successive probabilities, (k+i-1) z / i, stays below 1.
+        rho = np.maximum((k + j - 1) / j * z, z)
+        left = np.exp(log_pmf) * rho / np.square(1 - rho)
+        if np.all((rho < 1) & (left <= 1e-15 * total)):
+            return total
 
 
 def expected_purchases(fit: BgNbdFit, history: pd.DataFrame, t: float) -> pd.Series:

@@ -93,6 +93,13 @@ def _log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray):
     return ll, np.stack([d_p * p, d_q * q, d_v * v])
 
 
+def _infinite_mean(q: float) -> str:
+    return (
+        f"The spend model has q = {q:.3g} <= 1, so its mean spend per purchase is infinite; "
+        "remove extreme order values (outliers) or use the observed mean spend."
+    )
+
+
 def log_likelihood(fit: GammaGammaFit, history: pd.DataFrame) -> pd.Series:
     """Log-likelihood of each repeat customer's mean spend (eq. 1b); nan for x = 0."""
     x, m = _repeat_columns(history)
@@ -139,24 +146,32 @@ def fit_gamma_gamma(history: pd.DataFrame) -> GammaGammaFit:
         )
         _, grad = objective(result.x)
     p, q, v = np.exp(result.x)
-    if not (np.all(np.isfinite(result.x)) and np.max(np.abs(grad)) < GRADIENT_TOLERANCE):
+    if q <= 1:
+        raise ModelError(_infinite_mean(q))
+    low = result.x <= bounds[0][0] + 1e-9
+    high = result.x >= bounds[0][1] - 1e-9
+    projected = np.where((low & (grad > 0)) | (high & (grad < 0)), 0.0, grad)
+    if not (np.all(np.isfinite(result.x)) and np.max(np.abs(projected)) < GRADIENT_TOLERANCE):
         raise ModelError(
             f"The spend model's fit did not converge (the search stopped at p={p:.4g}, "
             f"q={q:.4g}, v={v:.4g}); remove extreme order values or fit on more customers."
         )
-    if q <= 1:
-        raise ModelError(
-            f"The fitted spend model has q = {q:.3g} <= 1, so its mean spend per purchase is "
-            "infinite; remove extreme order values (outliers) or use the observed mean spend."
-        )
     correlation = float(np.corrcoef(x, m)[0, 1]) if np.ptp(x) > 0 and np.ptp(m) > 0 else 0.0
-    note = ""
+    notes = []
     if abs(correlation) > CORRELATION_NOTE:
-        note = (
+        notes.append(
             f"Frequency and mean spend of the repeat customers correlate at {correlation:.2f}, "
             "while the model assumes them independent, so read its spend predictions "
             "with care."
         )
+    if (low | high).any():
+        names = ", ".join(np.array(["p", "q", "v"])[low | high])
+        notes.append(
+            f"The fit stopped at the search bound of {names} ({LOWER:g} to {UPPER:g}), where "
+            "the likelihood is as high or higher beyond it, so read that parameter as a "
+            "limit, not an estimate."
+        )
+    note = " ".join(notes)
     return GammaGammaFit(
         p=float(p),
         q=float(q),
@@ -176,6 +191,8 @@ def expected_spend(fit: GammaGammaFit, history: pd.DataFrame) -> pd.Series:
     (weight (q-1)/(px+q-1)) and the customer's mean spend m; one-time buyers (x = 0) get
     the population mean.
     """
+    if fit.q <= 1:
+        raise ModelError(_infinite_mean(fit.q))
     x, m = _repeat_columns(history)
     m = np.where(x > 0, m, 0.0)
     value = fit.p * (fit.v + x * m) / (fit.p * x + fit.q - 1)

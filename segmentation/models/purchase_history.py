@@ -19,6 +19,7 @@ section 2; the same in the Gamma-Gamma note of Fader & Hardie 2013), written onc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 import numpy as np
@@ -102,7 +103,7 @@ def _check_columns(purchases: pd.DataFrame) -> None:
 
 def purchase_history(
     purchases: pd.DataFrame,
-    calibration_end: str | pd.Timestamp | None = None,
+    calibration_end: str | date | None = None,
     time_unit: Literal["day", "week"] = "week",
 ) -> PurchaseHistory:
     """Summarise purchases into one row per calibration customer (see the module docstring).
@@ -124,7 +125,15 @@ def purchase_history(
     if calibration_end is None:
         end = last_date
     else:
-        end = int(np.datetime64(pd.Timestamp(calibration_end).date(), "D").astype(np.int64))
+        try:
+            stamp = pd.Timestamp(calibration_end)
+        except (TypeError, ValueError):
+            stamp = pd.NaT
+        if pd.isna(stamp):
+            raise ModelError(
+                f"The calibration end {calibration_end!r} is not a date; give it as YYYY-MM-DD."
+            )
+        end = int(np.datetime64(stamp.date(), "D").astype(np.int64))
     if end < first_date:
         raise ModelError(
             f"The calibration end {_as_date(end)} is before the first purchase "

@@ -13,6 +13,7 @@ import pytest
 from scipy import integrate
 from scipy.optimize import check_grad, minimize
 from scipy.special import betaln, gammaln, hyp2f1
+from scipy.stats import nbinom
 
 from segmentation.errors import ModelError
 from segmentation.models import bg_nbd
@@ -27,6 +28,10 @@ from segmentation.models.bg_nbd import (
     probability_no_purchase,
 )
 from segmentation.models.purchase_history import purchase_history
+
+# --- The papers' CDNOW sample and UCI Online Retail, read from ../shared/data (skipped where
+# absent); nothing derived from them is stored in the repository.
+
 
 #: Published BG/NBD fit on CDNOW, 39 weeks (Fader, Hardie & Lee 2005, section 7).
 CDNOW_BG_NBD = {"r": 0.2426, "alpha": 4.4136, "a": 0.7929, "b": 2.4259}
@@ -195,6 +200,29 @@ def test_predictions_are_continuous_through_a_equal_one() -> None:
     np.testing.assert_allclose(at_one, 0.5 * (near[0] + near[1]), rtol=1e-7)
 
 
+@pytest.mark.parametrize(
+    ("a", "b"), [(1.0, 2.0), (0.99999, 1e4), (1.001, 1e6), (300.0, 1e6), (1e4, 10.0), (0.79, 2.4)]
+)
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_expected_purchases_where_eq_10_evaluates_badly(a: float, b: float, variant: str) -> None:
+    """Near a = 1, for large a or b, and for heavy buyers over long horizons, against
+    sum_j B(a, b+n+j-1)/B(a, b+n) P(M >= j), M ~ NBD(r+x, t/(alpha+T+t)): the expected
+    min(M, J) with P(J >= j) = (1-p)^(j-1), summed with scipy's negative binomial."""
+    r, alpha = 0.8, 70.0
+    fit = BgNbdFit(r, alpha, a, b, variant)
+    x = np.array([0.0, 3.0, 300.0, 300.0])
+    age = np.array([30.0, 300.0, 30.0, 300.0])
+    for t in (1e-3, 7.0, 365.0, 3000.0):
+        got = bg_nbd._expected_given_alive(fit, x, age, t)
+        for value, xi, ti in zip(got, x, age, strict=True):
+            k, z, b_n = r + xi, t / (alpha + ti + t), b + xi + bg_nbd.SHIFT[variant]
+            sd = math.sqrt(k * z) / (1 - z)
+            j = np.arange(1, int(k * z / (1 - z) + 60 * sd + 200))
+            keep = np.exp(betaln(a, b_n + j - 1) - betaln(a, b_n))
+            want = np.sum(keep * nbinom.sf(j - 1, k, 1 - z))
+            assert value == pytest.approx(want, rel=1e-8), (t, xi, ti)
+
+
 # --- Closed forms against a simulation of the process --------------------------------------
 
 
@@ -360,4 +388,20 @@ def test_bad_tables_are_one_sentence(table: pd.DataFrame, words: str) -> None:
 def test_unknown_variant_is_one_sentence() -> None:
     with pytest.raises(ModelError) as error:
         expected_purchases(BgNbdFit(**CDNOW_BG_NBD, variant="pareto"), history(1, 1, 2), 5)  # type: ignore[arg-type]
+    assert_one_sentence(str(error.value))
+
+
+def test_a_search_that_stops_short_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search that ends away from a maximum (here: stopped after one step) is refused."""
+    table, _, _ = simulate(BgNbdFit(**CDNOW_BG_NBD), 2_000, 1.0, seed=9)
+    original = bg_nbd.minimize
+
+    def one_step(*args, **kwargs):
+        kwargs["options"] = {**kwargs["options"], "maxiter": 1}
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(bg_nbd, "minimize", one_step)
+    with pytest.raises(ModelError) as error:
+        fit_bg_nbd(table)
+    assert "did not converge" in str(error.value)
     assert_one_sentence(str(error.value))

@@ -24,6 +24,10 @@ from segmentation.models.gamma_gamma import (
 )
 from segmentation.models.purchase_history import purchase_history
 
+# --- The papers' CDNOW sample and UCI Online Retail, read from ../shared/data (skipped where
+# absent); nothing derived from them is stored in the repository.
+
+
 #: CDNOW, 946 repeat customers, mean spend of the repeat purchase days in 39 weeks: the
 #: note's 2-decimal figures (Fader & Hardie 2013) and the 4-decimal reproduction of
 #: ../shared/data/README.md.
@@ -182,6 +186,8 @@ def test_infinite_mean_spend_is_one_sentence() -> None:
         fit_gamma_gamma(table)
     assert "infinite" in str(error.value)
     assert_one_sentence(str(error.value))
+    with pytest.raises(ModelError, match="infinite"):
+        expected_spend(GammaGammaFit(2.0, 0.9, 50.0), table)
 
 
 def test_correlated_frequency_and_spend_get_a_note() -> None:
@@ -205,4 +211,19 @@ def test_bad_tables_are_one_sentence(table: pd.DataFrame, words: str) -> None:
     with pytest.raises(ModelError) as error:
         fit_gamma_gamma(table)
     assert words in str(error.value)
+    assert_one_sentence(str(error.value))
+
+
+def test_a_search_that_stops_short_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    table = simulate(2.0, 4.0, 50.0, 2_000, seed=6).drop(columns="future")
+    original = gamma_gamma.minimize
+
+    def one_step(*args, **kwargs):
+        kwargs["options"] = {**kwargs["options"], "maxiter": 1}
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(gamma_gamma, "minimize", one_step)
+    with pytest.raises(ModelError) as error:
+        fit_gamma_gamma(table)
+    assert "did not converge" in str(error.value)
     assert_one_sentence(str(error.value))

@@ -137,6 +137,7 @@ def test_time_zone_aware_dates_keep_their_local_calendar_day() -> None:
         (None, "2024-01-21", "day", "after the last purchase"),
         (None, "2024-01-20", "day", "holdout with no days"),
         (None, "2024-01-10", "month", "Unknown time unit"),
+        (None, "someday", "day", "not a date"),
         ("empty", None, "day", "no rows"),
         ("no revenue", None, "day", "lacks the column(s) revenue"),
         ("text dates", None, "day", "not dates"),
