@@ -12,6 +12,7 @@ from app.bundle import Bundle
 from app.errors import failure_sentence
 from app.segments import clustering_params, segment
 from app.session import data_inputs
+from app.settings import MOVEMENT_FROM, MOVEMENT_KIND, MOVEMENT_TO
 from segmentation.models.movement import (
     Movement,
     Snapshots,
@@ -24,7 +25,7 @@ from segmentation.transactions.cleaning import CleaningOptions, clean_transactio
 from segmentation.transactions.pipeline import read_transactions
 
 #: Widget keys of the Movement page (kept across pages: see ``PERSISTENT_PREFIXES``).
-FROM_KEY, TO_KEY, KIND_KEY = "movement_from", "movement_to", "movement_kind"
+FROM_KEY, TO_KEY, KIND_KEY = MOVEMENT_FROM, MOVEMENT_TO, MOVEMENT_KIND
 #: Session-state key of the data period the dates were set for, and of the last movement
 #: that worked: (data, dates, kind, options).
 PERIOD_KEY, LAST_GOOD_MOVEMENT = "movement_period", "last_good_movement"

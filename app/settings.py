@@ -61,6 +61,9 @@ CLUSTER_DEFAULTS: dict[str, object] = {
 #: Session-state key of the sidebar's snapshot date and of the data source picked.
 SNAPSHOT_KEY = "snapshot"
 SOURCE_KEY = "source_choice"
+#: Movement: the two dates and the kind of segments compared.
+MOVEMENT_FROM, MOVEMENT_TO, MOVEMENT_KIND = "movement_from", "movement_to", "movement_kind"
+MOVEMENT_KINDS = {"rfm": "RFM rule table", "cluster": "Clusters (the Clustering page's options)"}
 #: Longest segment name a link may carry.
 MAX_NAME = 80
 #: Segment names typed on the Profiles page: ``label_<cluster>``.
@@ -160,6 +163,9 @@ SETTINGS: tuple[Setting, ...] = (
         )
     ),
     Setting("explore_profile_feature", "profile_feature", choice(RFM_COLUMNS), default="recency"),
+    Setting(MOVEMENT_FROM, "from", iso_date, date.isoformat),
+    Setting(MOVEMENT_TO, "to", iso_date, date.isoformat),
+    Setting(MOVEMENT_KIND, "movement", choice(MOVEMENT_KINDS), default="rfm"),
 )
 #: Parameters read by name patterns: a variable's view and a renamed segment.
 VIEW_PARAM, NAME_PARAM = "view", "name"

@@ -16,6 +16,7 @@ def segment_story(bundle: Bundle) -> None:
     error is shown instead)."""
     # Imported here, not at the top: the models' libraries load after the headline
     # figures are on screen, so the first page shows them sooner.
+    from app.movement import largest_move
     from app.segments import current_segmentation, segment_names
 
     segmentation = current_segmentation(bundle)
@@ -43,3 +44,6 @@ def segment_story(bundle: Bundle) -> None:
             }
         ).set_index("Segment")
     )
+    move = largest_move(bundle)
+    if move:
+        st.markdown(f"**The largest move of the last 90 days.** {markdown_text(move)}")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.errors import failure_sentence, show_error
 from app.formats import count
+from app.links import link_control
 from app.movement import (
     FROM_KEY,
     KIND_KEY,
@@ -20,21 +21,21 @@ from app.movement import (
 from app.movement_charts import flow_label, movement_colours, sankey_chart, transition_heat
 from app.segments import customers_key
 from app.session import current_bundle
+from app.settings import MOVEMENT_KINDS
 from app.text import markdown_text
 from segmentation.models.movement import FROM_SEGMENT, TO_SEGMENT, default_dates
 from segmentation.outputs.export import to_safe_csv
 
-KIND_LABELS = {
-    "rfm": "RFM rule table",
-    "cluster": "Clusters (the Clustering page's options)",
-}
 FLOW_KEY = "movement_flow"
 
 st.title("Movement")
+link_control()
 bundle = current_bundle()
 first, last = data_period(bundle)
-if st.session_state.get(PERIOD_KEY) != (first, last):  # new data: its own default dates
-    st.session_state[FROM_KEY], st.session_state[TO_KEY] = default_dates(first, last)
+if st.session_state.get(PERIOD_KEY) != (first, last):
+    # new data takes its own default dates; a session opened from a link keeps the link's
+    if PERIOD_KEY in st.session_state or FROM_KEY not in st.session_state:
+        st.session_state[FROM_KEY], st.session_state[TO_KEY] = default_dates(first, last)
     st.session_state[PERIOD_KEY] = (first, last)
 st.session_state.setdefault(KIND_KEY, "rfm")
 
@@ -46,7 +47,7 @@ with st.form("movement_form", border=True):
     left, middle, right = st.columns([1, 1, 2])
     left.date_input("Earlier date", key=FROM_KEY, format="YYYY-MM-DD")
     middle.date_input("Later date", key=TO_KEY, format="YYYY-MM-DD")
-    right.radio("Segments", list(KIND_LABELS), format_func=KIND_LABELS.get, key=KIND_KEY)
+    right.radio("Segments", list(MOVEMENT_KINDS), format_func=MOVEMENT_KINDS.get, key=KIND_KEY)
     st.form_submit_button("Compare the dates", type="primary", key="compare_dates")
 
 chosen = (st.session_state[FROM_KEY], st.session_state[TO_KEY], st.session_state[KIND_KEY])
