@@ -4,6 +4,7 @@ hostile or invalid values fall back to the defaults with one warning sentence.""
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,6 +19,7 @@ from tests.app.rendered import MARKUP, unescaped_markup
 from tests.app.test_app import APP, TIMEOUT
 
 PROFILES = "pages/segment/profiles.py"
+MOVEMENT = "pages/forward/movement.py"
 LINK = {
     "method": "agglomerative",
     "linkage": "average",
@@ -108,3 +110,14 @@ def test_a_hostile_link_falls_back_to_the_defaults_with_one_sentence(params) -> 
             assert name in warning
         # the address now holds only what was understood: the defaults are left out of it
         assert not set(params) & {name for name in at.query_params}, entry.path
+
+
+def test_a_link_to_the_movement_page_keeps_its_dates() -> None:
+    at = open_link({"from": "2024-06-01", "to": "2024-11-30", "movement": "cluster"}, MOVEMENT)
+    assert not at.warning and not at.error
+    assert [d.value for d in at.date_input if d.key.startswith("movement_")] == [
+        date(2024, 6, 1),
+        date(2024, 11, 30),
+    ]
+    assert at.radio(key="movement_kind").value == "cluster"
+    assert "2024-06-01" in " ".join(m.value for m in at.markdown)
