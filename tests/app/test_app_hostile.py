@@ -17,7 +17,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.runtime.caching.cache_utils import CachedFunc
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from app import bundle, movement, segments, sources
@@ -66,22 +65,6 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The bytes of every download button, by file name, as the server would send them."""
-    served: dict[str, bytes] = {}
-    add = MediaFileManager.add
-
-    def record(self, path_or_data, mimetype, coordinates, file_name=None, **kwargs):
-        if file_name and isinstance(path_or_data, bytes | str):
-            data = path_or_data.encode() if isinstance(path_or_data, str) else path_or_data
-            served[file_name] = data
-        return add(self, path_or_data, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add", record)
-    return served
 
 
 # --- Data that attacks -------------------------------------------------------------------

@@ -8,7 +8,6 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from segmentation.demo import DEMO_TRANSACTIONS
@@ -58,22 +57,6 @@ def page_state(at: AppTest) -> tuple:
 def demo_movement():
     clean = clean_transactions(load_transactions(DEMO_TRANSACTIONS))
     return migrate(customer_snapshots(clean), "rfm")
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The bytes of every download button, by file name."""
-    served: dict[str, bytes] = {}
-    add = MediaFileManager.add
-
-    def record(self, path_or_data, mimetype, coordinates, file_name=None, **kwargs):
-        if file_name and isinstance(path_or_data, bytes | str):
-            data = path_or_data.encode() if isinstance(path_or_data, str) else path_or_data
-            served[file_name] = data
-        return add(self, path_or_data, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add", record)
-    return served
 
 
 def test_the_page_shows_the_package_figures_on_the_demo(demo_movement, downloads) -> None:
