@@ -299,7 +299,9 @@ def _expected_given_alive(
     z = t/(alpha+T+t), computed after Euler's transformation 2F1(A,B;C;z) =
     (1-z)^(C-A-B) 2F1(C-A, C-B; C; z) as (a+b+n-1)/(a-1) [1 - (1-z)^(a-1)
     2F1(a+b+n-1-r-x, a-1; a+b+n-1; z)], whose small upper parameters keep scipy's
-    hyp2f1 accurate for large x. a = 0 gives the NBD's (r+x) t/(alpha+T).
+    hyp2f1 accurate for large x. Where a is large (a nearly fixed dropout probability,
+    a and b in the hundreds of thousands) that form overflows, and the printed one is used.
+    a = 0 gives the NBD's (r+x) t/(alpha+T).
     """
     r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
     if a == 0:
@@ -313,7 +315,13 @@ def _expected_given_alive(
     n = x + _shift(fit.variant)
     c = a + b + n - 1
     z = t / (alpha + age + t)
-    return c / (a - 1) * (1 - (1 - z) ** (a - 1) * hyp2f1(c - r - x, a - 1, c, z))
+    with np.errstate(all="ignore"):
+        value = c / (a - 1) * (1 - (1 - z) ** (a - 1) * hyp2f1(c - r - x, a - 1, c, z))
+        lost = ~np.isfinite(value)
+        if lost.any():
+            printed = c / (a - 1) * (1 - (1 - z) ** (r + x) * hyp2f1(r + x, b + n, c, z))
+            value = np.where(lost, printed, value)
+    return value
 
 
 def expected_purchases(fit: BgNbdFit, history: pd.DataFrame, t: float) -> pd.Series:

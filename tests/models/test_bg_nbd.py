@@ -195,6 +195,28 @@ def test_predictions_are_continuous_through_a_equal_one() -> None:
     np.testing.assert_allclose(at_one, 0.5 * (near[0] + near[1]), rtol=1e-7)
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("a", [1.5e5, 1e7])
+def test_predictions_near_a_fixed_dropout_probability(variant: str, a: float) -> None:
+    """Large a and b with a/(a+b) = p (the demo data's fit: a = 1.5e5, b = 9.8e6) are a
+    dropout probability p fixed for everyone. Given lambda ~ gamma(r+x, alpha+T) and alive,
+    a customer makes (1 - e^(-lambda p t))/p purchases in t, whose mean is
+    (1 - ((alpha+T)/(alpha+T+p t))^(r+x))/p; the odds of having dropped out after the last
+    purchase are p/(1-p) ((alpha+T)/(alpha+t_x))^(r+x) for x > 0 (both variants)."""
+    r, alpha, p, t = 0.55, 27.3, 0.015, 90.0
+    table = pd.DataFrame(
+        {"frequency": [0, 4, 30], "recency": [0.0, 80.0, 200.0], "T": [120.0, 150.0, 210.0]}
+    )
+    x, tx, age = (table[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    odds = p / (1 - p) * ((alpha + age) / (alpha + tx)) ** (r + x)
+    n = x + (variant == "mbg/nbd")
+    alive = np.where(n > 0, 1 / (1 + odds), 1.0)
+    given_alive = (1 - ((alpha + age) / (alpha + age + p * t)) ** (r + x)) / p
+    fit = BgNbdFit(r, alpha, a, a * (1 - p) / p, variant=variant)
+    np.testing.assert_allclose(probability_alive(fit, table), alive, rtol=1e-5)
+    np.testing.assert_allclose(expected_purchases(fit, table, t), alive * given_alive, rtol=1e-5)
+
+
 # --- Closed forms against a simulation of the process --------------------------------------
 
 
