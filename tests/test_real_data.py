@@ -136,3 +136,23 @@ def test_a_scaled_copy_scales_every_figure(tmp_path: Path, online_retail_path):
     assert summary["customers"] == 3 * REFERENCE["customers"]
     assert summary["orders"] == 3 * REFERENCE["orders"]
     assert summary["revenue"] == pytest.approx(3 * REFERENCE["revenue"], abs=0.03)
+
+
+def test_the_purchases_are_the_reference_orders(parquet_run, online_retail_raw):
+    purchases = parquet_run.purchases
+    assert len(purchases) == REFERENCE["orders"]
+    assert purchases["revenue"].sum() == pytest.approx(REFERENCE["revenue"], abs=0.01)
+    per_customer = purchases.groupby("customer_id").size()
+    customers = parquet_run.customers.set_index("customer_id")["frequency"]
+    pd.testing.assert_series_equal(per_customer, customers, check_names=False)
+    # the purchase days of the customer-base models, from the raw lines with the classic cleaning
+    raw = online_retail_raw
+    keep = (
+        raw["CustomerID"].notna()
+        & ~raw["InvoiceNo"].str.startswith("C")
+        & (raw["Quantity"] > 0)
+        & (raw["UnitPrice"] > 0)
+    )
+    lines = raw[keep].drop_duplicates()
+    days = lines.groupby([lines["CustomerID"], lines["InvoiceDate"].dt.date]).ngroups
+    assert purchases.groupby(["customer_id", purchases["invoice_date"].dt.date]).ngroups == days
