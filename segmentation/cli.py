@@ -1,4 +1,5 @@
-"""The command line: ``python -m segmentation features|segment INPUT --output-dir DIR``."""
+"""The command line: ``python -m segmentation COMMAND INPUT --output-dir DIR``, where COMMAND is
+``features``, ``segment`` or ``forecast``."""
 
 from __future__ import annotations
 
@@ -45,6 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
         "segment", help="as features, then cluster the customers and name the segments"
     )
     _add_feature_options(segment)
+    _add_segment_options(segment)
+    forecast = commands.add_parser(
+        "forecast",
+        help="as segment, then predict each customer's value and risk, and with "
+        "--calibration-end test the predictions on the days after it",
+    )
+    _add_feature_options(forecast)
+    _add_segment_options(forecast)
+    _add_forecast_options(forecast)
+    return parser
+
+
+def _add_segment_options(segment: argparse.ArgumentParser) -> None:
     segment.add_argument(
         "--method",
         choices=("kmeans", "agglomerative", "gmm"),
@@ -58,7 +72,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated customer features to cluster on (default recency,frequency,monetary)",
     )
     segment.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    return parser
+
+
+def _add_forecast_options(forecast: argparse.ArgumentParser) -> None:
+    forecast.add_argument(
+        "--calibration-end",
+        help="fit on the purchases up to this date (YYYY-MM-DD) and compare the predictions "
+        "with the days after it",
+    )
+    forecast.add_argument(
+        "--horizon-days", type=float, default=365, help="days of predicted value (default 365)"
+    )
+    forecast.add_argument(
+        "--risk-days",
+        type=float,
+        default=90,
+        help="days of the probability of no purchase (default 90)",
+    )
+    forecast.add_argument("--time-unit", choices=("day", "week"), default="day")
+    forecast.add_argument(
+        "--discount-rate",
+        type=float,
+        default=0.0,
+        help="annual discount rate of the predicted value, 0.1 for 10%% (default 0)",
+    )
 
 
 def _add_feature_options(parser: argparse.ArgumentParser) -> None:
@@ -110,13 +147,15 @@ def _add_feature_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (2 for bad input)."""
     args = build_parser().parse_args(argv)
-    if args.command == "segment":
+    if args.command in ("segment", "forecast"):
         # scikit-learn and SciPy take most of a second to import: they load while the
         # engine, which releases the interpreter, reads and cleans the transactions
         threading.Thread(target=_import_quietly, args=("segmentation.models.segment",)).start()
     try:
         run = _run_features(args)
-        if args.command == "segment":
+        if args.command == "forecast":
+            _write_forecast(run, args)
+        elif args.command == "segment":
             _write_segments(run, _segment(run, args), args.output_dir)
         else:
             _write_features(run, args.output_dir)
@@ -179,17 +218,19 @@ def _cleaning_options(args: argparse.Namespace) -> CleaningOptions:
 def _segment(run: FeatureRun, args: argparse.Namespace) -> Segmentation:
     from segmentation.models.segment import segment_customers
 
+    return segment_customers(run.customers, **_segment_options(args))
+
+
+def _segment_options(args: argparse.Namespace) -> dict[str, object]:
     k = args.k.strip().lower()
     if k != "auto" and not k.isdigit():
         raise DataError(f"--k {args.k!r} is not a whole number or auto.")
-    features = tuple(f.strip() for f in args.features.split(",") if f.strip())
-    return segment_customers(
-        run.customers,
-        features=features,
-        method=args.method,
-        k="auto" if k == "auto" else int(k),
-        seed=args.seed,
-    )
+    return {
+        "features": tuple(f.strip() for f in args.features.split(",") if f.strip()),
+        "method": args.method,
+        "k": "auto" if k == "auto" else int(k),
+        "seed": args.seed,
+    }
 
 
 def _write_features(run: FeatureRun, output_dir: Path) -> None:
@@ -204,6 +245,33 @@ def _write_segments(run: FeatureRun, segments: Segmentation, output_dir: Path) -
     customers = segments.customers.round({c: 2 for c in MONEY_COLUMNS})
     write_safe_csv(customers, output_dir / "customers.csv")
     write_json({**run.summary(), **segments.summary()}, output_dir / "summary.json")
+
+
+def _write_forecast(run: FeatureRun, args: argparse.Namespace) -> None:
+    from segmentation.models.forecast import CUSTOMER_DIGITS, forecast, segment_labels
+
+    options = {
+        "horizon_days": args.horizon_days,
+        "risk_days": args.risk_days,
+        "time_unit": args.time_unit,
+        "annual_discount_rate": args.discount_rate,
+    }
+    if args.calibration_end is None:
+        segmentation = _segment(run, args)
+        result = forecast(run.purchases, segments=segment_labels(segmentation), **options)
+    else:
+        result = forecast(
+            run.purchases,
+            calibration_end=args.calibration_end,
+            segment_options=_segment_options(args),
+            **options,
+        )
+        segmentation = result.segmentation
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    customers = result.customers.round(CUSTOMER_DIGITS).reset_index()
+    write_safe_csv(customers, args.output_dir / "customers.csv")
+    summary = {**run.summary(), "method": segmentation.method, "k": segmentation.k}
+    write_json({**summary, **result.summary()}, args.output_dir / "summary.json")
 
 
 def write_json(summary: dict[str, object], path: Path) -> None:
