@@ -257,8 +257,9 @@ def _write_forecast(run: FeatureRun, args: argparse.Namespace) -> None:
         "annual_discount_rate": args.discount_rate,
     }
     if args.calibration_end is None:
+        result = forecast(run.purchases, **options)  # refuses too little history first
         segmentation = _segment(run, args)
-        result = forecast(run.purchases, segments=segment_labels(segmentation), **options)
+        result = result.with_segments(segment_labels(segmentation))
     else:
         result = forecast(
             run.purchases,

@@ -152,17 +152,11 @@ class Backtest:
             "holdout_days": self.holdout_days,
         }
         for quantity in ("purchases", "revenue"):
-            model = self.figures(quantity)
+            actual = self.figures(quantity)["actual"]
             figures = {
-                f"actual_{quantity}": plain(model["actual"], 2),
-                f"predicted_{quantity}": plain(model["predicted"], 2),
-                **_errors(model),
-                "baseline": {
-                    f"predicted_{quantity}": plain(
-                        self.figures(quantity, BASELINE)["predicted"], 2
-                    ),
-                    **_errors(self.figures(quantity, BASELINE)),
-                },
+                f"actual_{quantity}": int(actual) if quantity == "purchases" else plain(actual, 2),
+                **_predicted(self.figures(quantity), quantity),
+                "baseline": _predicted(self.figures(quantity, BASELINE), quantity),
             }
             if self.alternative is not None:
                 figures["mbg_nbd"] = _predicted(self.figures(quantity, MBG), quantity)
@@ -185,13 +179,15 @@ class Forecast:
 
     ``customers`` is indexed by customer id with :data:`CUSTOMER_COLUMNS` (``frequency``,
     ``recency`` and ``T`` in ``time_unit``s), plus ``holdout_purchases`` and
-    ``holdout_revenue`` with a calibration end. ``segments`` has a table per grouping of
+    ``holdout_revenue`` with a calibration end; ``revenue`` has each customer's revenue up
+    to the as-of date and in its last 365 days. ``segments`` has a table per grouping of
     the labels given (see :func:`segment_table`); ``segmentation`` is the one made at the
     calibration end from ``segment_options``, if any. ``notes`` are sentences on how to
     read the fit.
     """
 
     customers: pd.DataFrame
+    revenue: pd.DataFrame
     purchases_fit: BgNbdFit
     spend_fit: GammaGammaFit
     time_unit: TimeUnit
@@ -204,6 +200,21 @@ class Forecast:
     segmentation: Segmentation | None
     backtest: Backtest | None
     notes: tuple[str, ...]
+
+    def with_segments(self, labels: pd.DataFrame) -> Forecast:
+        """This forecast with the per-segment tables of ``labels`` (indexed by customer id,
+        one column per grouping; customers without a label are left out), and the
+        backtest's rank agreement of those segments: no model is fitted again."""
+        labels = labels.reindex(self.customers.index)
+        tables = {
+            grouping: segment_table(self.customers, labels[grouping], self.revenue)
+            for grouping in labels.columns
+        }
+        backtest = self.backtest
+        if backtest is not None:
+            agreement = {grouping: _rank_agreement(table) for grouping, table in tables.items()}
+            backtest = replace(backtest, segment_agreement=agreement)
+        return replace(self, segments=tables, backtest=backtest)
 
     @property
     def alive_says_little(self) -> bool:
@@ -324,23 +335,9 @@ def forecast(
     )
     holdout = [c for c in (HOLDOUT_PURCHASES, HOLDOUT_REVENUE) if c in table.columns]
     customers = predicted[[*CUSTOMER_COLUMNS, *holdout]]
-    revenue = _revenue_by_customer(purchases, history.calibration_end, customers.index)
-    segmentation = None
-    if end is not None and segment_options is not None:
-        segmentation = segments_at(purchases, history.calibration_end, **segment_options)
-        segments = segment_labels(segmentation)
-    per_segment = {}
-    if segments is not None:
-        labels = segments.reindex(customers.index)
-        for grouping in labels.columns:
-            per_segment[grouping] = segment_table(
-                customers, labels[grouping], revenue, history.holdout_length
-            )
-    backtest = None
-    if end is not None:
-        backtest = _backtest(purchases, history, fit, spend, customers, per_segment)
-    return Forecast(
+    result = Forecast(
         customers=customers,
+        revenue=_revenue_by_customer(purchases, history.calibration_end, customers.index),
         purchases_fit=fit,
         spend_fit=spend,
         time_unit=time_unit,
@@ -349,11 +346,15 @@ def forecast(
         horizon_days=float(horizon_days),
         risk_days=float(risk_days),
         annual_discount_rate=float(annual_discount_rate),
-        segments=per_segment,
-        segmentation=segmentation,
-        backtest=backtest,
+        segments={},
+        segmentation=None,
+        backtest=None if end is None else _backtest(purchases, history, fit, spend, customers),
         notes=_notes(fit, spend, customers, risk_days),
     )
+    if end is not None and segment_options is not None:
+        made = segments_at(purchases, history.calibration_end, **segment_options)
+        return replace(result.with_segments(segment_labels(made)), segmentation=made)
+    return result if segments is None else result.with_segments(segments)
 
 
 def _check_days(days: float, what: str) -> None:
@@ -381,10 +382,7 @@ def _revenue_by_customer(
 
 
 def segment_table(
-    customers: pd.DataFrame,
-    labels: pd.Series,
-    revenue: pd.DataFrame,
-    holdout_length: float = 0.0,
+    customers: pd.DataFrame, labels: pd.Series, revenue: pd.DataFrame
 ) -> pd.DataFrame:
     """One row per segment of ``labels`` (same index as ``customers``).
 
@@ -419,7 +417,7 @@ def segment_table(
         "revenue_at_risk": "sum",
         "revenue_per_customer": "mean",
     }
-    if HOLDOUT_PURCHASES in customers.columns and holdout_length > 0:
+    if HOLDOUT_PURCHASES in customers.columns:
         frame["holdout_repeat_rate"] = (customers[HOLDOUT_PURCHASES] > 0).astype(float)
         frame["holdout_purchases_per_customer"] = customers[HOLDOUT_PURCHASES]
         frame["holdout_revenue_per_customer"] = customers[HOLDOUT_REVENUE]
@@ -441,7 +439,6 @@ def _backtest(
     fit: BgNbdFit,
     spend: GammaGammaFit,
     customers: pd.DataFrame,
-    per_segment: dict[str, pd.DataFrame],
 ) -> Backtest:
     """The calibration fit's predictions of the holdout against what the customers did."""
     table = history.customers
@@ -489,7 +486,6 @@ def _backtest(
     warning = _rate_warning(
         actual_total, model_total, float(purchases_by[BASELINE].sum()), history.calibration_end
     )
-    agreement = {grouping: _rank_agreement(rows) for grouping, rows in per_segment.items()}
     return Backtest(
         calibration_end=history.calibration_end,
         holdout_days=history.holdout_days,
@@ -501,7 +497,7 @@ def _backtest(
         monthly=monthly_purchases(purchases, history.calibration_end),
         rate_ratio=actual_total / model_total if model_total > 0 else math.nan,
         warning=warning,
-        segment_agreement=agreement,
+        segment_agreement={},
         alternative=alternative,
         notes=tuple(notes),
     )
@@ -606,6 +602,8 @@ def _notes(
             f"P(alive) is at least {ALIVE_FLOOR} for {_alive_share(customers):.0%} of the "
             f"repeat buyers, so it tells them apart little; {risk} is the risk to read."
         )
+    if fit.note and not fit.no_dropout:  # an edge or a search bound
+        notes.append(fit.note)
     if (customers[FREQUENCY] == 0).any() and fit.variant == "bg/nbd":
         notes.append(
             "Under BG/NBD a customer who bought only once is alive (P(alive) = 1) however "
