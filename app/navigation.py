@@ -93,6 +93,16 @@ SECTIONS: dict[str, list[PageEntry]] = {
             "Profiles: the segments, their charts and downloads",
         ),
     ],
+    "Looking forward": [
+        PageEntry(
+            "pages/forward/value.py",
+            "Value and risk",
+            ":material/trending_up:",
+            "value",
+            "Value and risk: what each segment is worth next, who is slipping away, and the "
+            "proof on held-out months",
+        ),
+    ],
 }
 #: Every page in menu order.
 PAGES: list[PageEntry] = [page for pages in SECTIONS.values() for page in pages]

@@ -84,18 +84,16 @@ EXPECTED_PURCHASES = "expected_purchases"
 P_NO_PURCHASE = "p_no_purchase"
 EXPECTED_ORDER_VALUE = "expected_order_value"
 CLV = "clv"
-#: The per-customer columns, in order (then the holdout's, with a calibration end).
-CUSTOMER_COLUMNS: tuple[str, ...] = (
-    FREQUENCY,
-    RECENCY,
-    AGE,
-    MONETARY_VALUE,
+#: The predictions of each customer.
+PREDICTIONS: tuple[str, ...] = (
     P_ALIVE,
     EXPECTED_PURCHASES,
     P_NO_PURCHASE,
     EXPECTED_ORDER_VALUE,
     CLV,
 )
+#: The per-customer columns, in order (then the holdout's, with a calibration end).
+CUSTOMER_COLUMNS: tuple[str, ...] = (FREQUENCY, RECENCY, AGE, MONETARY_VALUE, *PREDICTIONS)
 #: Decimals of the per-customer figures written out: money to the penny.
 CUSTOMER_DIGITS: dict[str, int] = {
     RECENCY: 4,
