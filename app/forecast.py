@@ -11,6 +11,7 @@ import streamlit as st
 from app.bundle import Bundle
 from app.errors import failure_sentence, show_error
 from app.settings import CALIBRATION_KEY, FORECAST_DEFAULTS
+from app.text import markdown_text
 from segmentation.models.forecast import CUSTOMER_DIGITS, PREDICTIONS, Forecast, forecast
 from segmentation.schema import CUSTOMER_ID
 
@@ -42,17 +43,23 @@ def current_forecast(
     bundle: Bundle,
     calibration_end: date | None = None,
     segment_options: dict[str, object] | None = None,
+    quiet: bool = False,
 ) -> Forecast | None:
     """The forecast of the current data with the page's options, as of the last purchase or
-    (backtested) as of ``calibration_end``; ``None`` after showing why it failed."""
+    (backtested) as of ``calibration_end``; ``None`` after saying why it failed, in an error
+    box or (``quiet``, on pages that do without) a caption."""
     end = None if calibration_end is None else calibration_end.isoformat()
     what = "Fitting the purchase and spend models" + (f" up to {end}" if end else "")
     try:
         with st.spinner(f"{what} (a second or two the first time)…"):
             return _forecast(bundle.purchases, end, segment_options, forecast_options())
     except Exception as error:
-        show_error(failure_sentence(error, "The forecast"))
-        return None
+        message = failure_sentence(error, "The forecast")
+    if quiet:
+        st.caption(f"No predicted value or risk: {markdown_text(message)}")
+    else:
+        show_error(message)
+    return None
 
 
 def calibration_bounds(bundle: Bundle) -> tuple[date, date]:

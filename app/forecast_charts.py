@@ -27,7 +27,7 @@ def segment_bars(
     frame = table.reset_index()[["segment", column]]
     base = alt.Chart(frame).encode(
         y=alt.Y("segment:N", title=None, sort=order, axis=alt.Axis(labelLimit=220)),
-        x=alt.X(f"{column}:Q", title=title, axis=alt.Axis(format=fmt.replace(",.0f", "~s"))),
+        x=alt.X(f"{column}:Q", title=title, axis=alt.Axis(format=fmt)),
         tooltip=[
             alt.Tooltip("segment:N", title="Segment"),
             alt.Tooltip(f"{column}:Q", title=title, format=fmt),

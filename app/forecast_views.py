@@ -14,55 +14,66 @@ from app.forecast_charts import decile_chart, probability_histogram, segment_bar
 from app.formats import count, money
 from segmentation.models.forecast import LIKELY_SILENT, Forecast
 
-#: Columns of the forecast's tables as the page shows them: column -> (label, number format
-#: of ``st.column_config.NumberColumn``).
+#: Columns of the forecast's tables as the page shows them: column -> (label, format), the
+#: format ``money`` (whole pounds), ``share`` (a percentage) or a printf format.
 SEGMENT_VIEW: dict[str, tuple[str, str]] = {
-    "customers": ("Customers", "localized"),
-    "clv_total": ("Predicted value (£)", "localized"),
-    "clv_mean": ("Per customer (£)", "localized"),
-    "expected_purchases_mean": ("Expected purchases per customer", "%.1f"),
-    "likely_silent_share": ("Likely not to buy", "percent"),
-    "revenue_at_risk": ("Revenue at risk (£)", "localized"),
+    "customers": ("Customers", "money"),
+    "clv_total": ("Predicted value (£)", "money"),
+    "clv_mean": ("Per customer (£)", "money"),
+    "expected_purchases_mean": ("Purchases per customer", "%.1f"),
+    "likely_silent_share": ("Likely not to buy", "share"),
+    "revenue_at_risk": ("Revenue at risk (£)", "money"),
 }
 HELD_OUT_VIEW: dict[str, tuple[str, str]] = {
-    "customers": ("Customers", "localized"),
-    "revenue_per_customer": ("Revenue per customer before (£)", "localized"),
-    "clv_mean": ("Predicted value per customer (£)", "localized"),
-    "holdout_repeat_rate": ("Bought again in the holdout", "percent"),
-    "holdout_purchases_per_customer": ("Purchases per customer in the holdout", "%.2f"),
-    "holdout_revenue_per_customer": ("Revenue per customer in the holdout (£)", "localized"),
+    "customers": ("Customers", "money"),
+    "revenue_per_customer": ("Revenue before (£)", "money"),
+    "clv_mean": ("Predicted value (£)", "money"),
+    "holdout_repeat_rate": ("Bought again", "share"),
+    "holdout_purchases_per_customer": ("Purchases after", "%.2f"),
+    "holdout_revenue_per_customer": ("Revenue after (£)", "money"),
 }
 CUSTOMER_VIEW: dict[str, tuple[str, str]] = {
     "segment": ("Segment", ""),
-    "frequency": ("Repeat purchases", "localized"),
+    "frequency": ("Repeat purchases", "money"),
     "p_alive": ("P(alive)", "%.3f"),
     "p_no_purchase": ("P(no purchase)", "%.2f"),
     "expected_purchases": ("Expected purchases", "%.1f"),
-    "expected_order_value": ("Spend per purchase (£)", "localized"),
-    "clv": ("Predicted value (£)", "localized"),
+    "expected_order_value": ("Spend per purchase (£)", "money"),
+    "clv": ("Predicted value (£)", "money"),
 }
 ACCURACY_VIEW: dict[str, tuple[str, str]] = {
     "quantity": ("Of", ""),
     "predictor": ("Predictor", ""),
-    "predicted": ("Predicted total", "localized"),
-    "actual": ("Actual total", "localized"),
+    "predicted": ("Predicted total", "money"),
+    "actual": ("Actual total", "money"),
     "mae": ("MAE per customer", "%.2f"),
     "rmse": ("RMSE per customer", "%.2f"),
     "correlation": ("Correlation", "%.3f"),
 }
+INDEX_LABELS = {"segment": "Segment", "customer_id": "Customer"}
+#: Height of a table row in pixels, to show every row of a short table.
+TABLE_ROW = 35
 
 
 def show_table(table: pd.DataFrame, view: dict[str, tuple[str, str]], index: str = "") -> None:
-    """``table``'s columns of ``view`` under their labels and formats (``index`` names the
-    index column, shown first when given)."""
+    """``table``'s columns of ``view`` under their labels and formats, every row on screen
+    (``index`` names the index column, shown first when given)."""
     frame = table.reset_index() if index else table
-    columns = {index: (index.capitalize(), "")} if index else {}
+    columns = {index: (INDEX_LABELS[index], "")} if index else {}
     columns |= {c: v for c, v in view.items() if c in frame.columns}
-    shown = frame[list(columns)].rename(columns={c: label for c, (label, _) in columns.items()})
+    shown = frame[list(columns)].copy()
+    for column, (_, fmt) in columns.items():
+        if fmt in ("money", "share"):
+            shown[column] = shown[column].round(0 if fmt == "money" else 3)
+    shown.columns = [label for label, _ in columns.values()]
+    formats = {"money": "localized", "share": "percent"}
     config = {
-        label: st.column_config.NumberColumn(format=fmt) for label, fmt in columns.values() if fmt
+        label: st.column_config.NumberColumn(format=formats.get(fmt, fmt))
+        for label, fmt in columns.values()
+        if fmt
     }
-    st.dataframe(shown, hide_index=True, column_config=config)
+    height = TABLE_ROW * (len(shown) + 1) + 3
+    st.dataframe(shown, hide_index=True, column_config=config, height=height)
 
 
 def headline(result: Forecast) -> None:
@@ -170,6 +181,11 @@ def backtest_figures(tested: Forecast) -> None:
 
 def decile_grid(deciles: pd.DataFrame) -> None:
     """Purchases and revenue by tenth of the prediction, the model beside the baseline."""
+    st.markdown("**Predicted against actual, by tenth of the prediction**")
+    st.caption(
+        "The customers are sorted by what each predictor predicted for the held-out days and "
+        "cut into ten equal groups; a good predictor's line follows the bars."
+    )
     for quantity, unit, fmt in (("purchases", "purchases", ".2f"), ("revenue", "£", ",.0f")):
         for column, predictor in zip(st.columns(2), ("BG/NBD", "baseline"), strict=True):
             rows = deciles[(deciles["quantity"] == quantity) & (deciles["predictor"] == predictor)]
@@ -188,6 +204,17 @@ def held_out_segments(tested: Forecast) -> None:
         "before that day, and what they did in the held-out days."
     )
     table = tested.segments["segment"].sort_values("revenue_per_customer", ascending=False)
+    left, right = st.columns(2)
+    title = "Revenue per customer before the calibration end (£)"
+    left.altair_chart(
+        segment_bars(table, "revenue_per_customer", title, ",.0f", list(table.index), None),
+        width="stretch",
+    )
+    title = f"Revenue per customer in the {backtest.holdout_days} held-out days (£)"
+    right.altair_chart(
+        segment_bars(table, "holdout_revenue_per_customer", title, ",.0f", list(table.index), None),
+        width="stretch",
+    )
     show_table(table, HELD_OUT_VIEW, index="segment")
     agreement = backtest.segment_agreement["segment"]
     st.metric(

@@ -17,10 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.runtime.caching.cache_utils import CachedFunc
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from app import bundle, segments, sources
+from app import bundle, forecast, segments, sources
 from app.navigation import PAGES as NAVIGATION
 from app.text import markdown_text
 from segmentation.outputs.export import is_formula
@@ -66,22 +65,6 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The bytes of every download button, by file name, as the server would send them."""
-    served: dict[str, bytes] = {}
-    add = MediaFileManager.add
-
-    def record(self, path_or_data, mimetype, coordinates, file_name=None, **kwargs):
-        if file_name and isinstance(path_or_data, bytes | str):
-            data = path_or_data.encode() if isinstance(path_or_data, str) else path_or_data
-            served[file_name] = data
-        return add(self, path_or_data, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add", record)
-    return served
 
 
 # --- Data that attacks -------------------------------------------------------------------
@@ -326,7 +309,7 @@ def test_an_unexpected_failure_is_one_sentence_and_keeps_the_state(
 
 
 def test_every_cache_is_bounded() -> None:
-    cached = [getattr(m, name) for m in (bundle, segments, sources) for name in dir(m)]
+    cached = [getattr(m, name) for m in (bundle, forecast, segments, sources) for name in dir(m)]
     cached = [f for f in cached if isinstance(f, CachedFunc)]
     assert len(cached) >= 8
     assert all(f._info.max_entries for f in cached), [

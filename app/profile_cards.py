@@ -1,0 +1,62 @@
+"""The Profiles page's card per segment: name (renamable), description, size, revenue, and
+the segment's predicted value and risk where the forecast worked."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.formats import count, money
+from app.text import markdown_text
+from segmentation.models.forecast import Forecast
+
+
+def segment_cards(table: pd.DataFrame, names: dict[int, str], forecast: Forecast | None) -> None:
+    """One card per row of the profiles ``table``, three to a row; the renaming box keeps
+    ``label_<cluster>``. ``forecast`` has the per-segment table of the same names."""
+    value = None if forecast is None else forecast.segments["segment"]
+    cards = st.columns(min(3, len(table)))
+    for position, row in enumerate(table.itertuples(index=False)):
+        with cards[position % len(cards)].container(border=True):
+            name = names[row.cluster]
+            st.markdown(f"**{markdown_text(name)}**")
+            st.text_input(
+                "Name",
+                key=f"label_{row.cluster}",
+                placeholder=row.segment,
+                label_visibility="collapsed",
+            )
+            st.caption(row.description)
+            size, revenue = st.columns(2)
+            size.metric(
+                "Customers",
+                count(row.customers),
+                f"{row.customer_share:.1%} of all",
+                delta_color="off",
+                delta_arrow="off",
+            )
+            revenue.metric(
+                "Revenue share",
+                f"{row.revenue_share:.1%}",
+                money(row.revenue),
+                delta_color="off",
+                delta_arrow="off",
+            )
+            if value is not None and name in value.index:
+                worth, risk = st.columns(2)
+                segment = value.loc[name]
+                worth.metric(
+                    f"Value, next {forecast.horizon_days:,.0f} days",
+                    money(segment["clv_total"]),
+                    f"{money(segment['clv_mean'])} per customer",
+                    delta_color="off",
+                    delta_arrow="off",
+                )
+                risk.metric(
+                    f"Likely not to buy in {forecast.risk_days:,.0f} days",
+                    f"{segment['likely_silent_share']:.0%}",
+                    f"{money(segment['revenue_at_risk'])} at risk",
+                    delta_color="off",
+                    delta_arrow="off",
+                )
+            st.markdown(f"**Action:** {row.action}")
