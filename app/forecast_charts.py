@@ -87,7 +87,7 @@ def monthly_periods(monthly: pd.DataFrame) -> alt.Chart:
     )
 
 
-def decile_chart(deciles: pd.DataFrame, title: str, unit: str, fmt: str) -> alt.LayerChart:
+def decile_chart(deciles: pd.DataFrame, unit: str, fmt: str) -> alt.LayerChart:
     """Customers in tenths by prediction: what happened in each (bars) against what was
     predicted (line)."""
     long = deciles.melt(
@@ -100,7 +100,7 @@ def decile_chart(deciles: pd.DataFrame, title: str, unit: str, fmt: str) -> alt.
     )
     base = alt.Chart(long).encode(
         x=alt.X("decile:O", title="Tenth of the customers by prediction (10: highest)"),
-        y=alt.Y("mean:Q", title=f"Mean {unit} per customer"),
+        y=alt.Y("mean:Q", title=f"{unit} per customer"),
         color=colour,
         tooltip=[
             alt.Tooltip("decile:O", title="Tenth"),
@@ -110,4 +110,4 @@ def decile_chart(deciles: pd.DataFrame, title: str, unit: str, fmt: str) -> alt.
     )
     bars = base.transform_filter("datum.what == 'actual'").mark_bar()
     line = base.transform_filter("datum.what == 'predicted'").mark_line(point=True, strokeWidth=3)
-    return (bars + line).properties(title=title, height=240)
+    return (bars + line).properties(height=240)

@@ -186,11 +186,11 @@ def decile_grid(deciles: pd.DataFrame) -> None:
         "The customers are sorted by what each predictor predicted for the held-out days and "
         "cut into ten equal groups; a good predictor's line follows the bars."
     )
-    for quantity, unit, fmt in (("purchases", "purchases", ".2f"), ("revenue", "£", ",.0f")):
+    for quantity, unit, fmt in (("purchases", "Purchases", ".2f"), ("revenue", "£", ",.0f")):
         for column, predictor in zip(st.columns(2), ("BG/NBD", "baseline"), strict=True):
             rows = deciles[(deciles["quantity"] == quantity) & (deciles["predictor"] == predictor)]
-            title = f"{quantity.capitalize()} in the holdout, {predictor}"
-            column.altair_chart(decile_chart(rows, title, unit, fmt), width="stretch")
+            column.markdown(f"{quantity.capitalize()} in the holdout, {predictor}")
+            column.altair_chart(decile_chart(rows, unit, fmt), width="stretch")
 
 
 def held_out_segments(tested: Forecast) -> None:

@@ -9,6 +9,7 @@ import streamlit as st
 from app.formats import count, money
 from app.text import markdown_text
 from segmentation.models.forecast import Forecast
+from segmentation.models.profiles import format_money
 
 
 def segment_cards(table: pd.DataFrame, names: dict[int, str], forecast: Forecast | None) -> None:
@@ -43,20 +44,16 @@ def segment_cards(table: pd.DataFrame, names: dict[int, str], forecast: Forecast
                 delta_arrow="off",
             )
             if value is not None and name in value.index:
-                worth, risk = st.columns(2)
-                segment = value.loc[name]
-                worth.metric(
-                    f"Value, next {forecast.horizon_days:,.0f} days",
-                    money(segment["clv_total"]),
-                    f"{money(segment['clv_mean'])} per customer",
-                    delta_color="off",
-                    delta_arrow="off",
-                )
-                risk.metric(
-                    f"Likely not to buy in {forecast.risk_days:,.0f} days",
-                    f"{segment['likely_silent_share']:.0%}",
-                    f"{money(segment['revenue_at_risk'])} at risk",
-                    delta_color="off",
-                    delta_arrow="off",
-                )
+                st.markdown(_value_and_risk(value.loc[name], forecast))
             st.markdown(f"**Action:** {row.action}")
+
+
+def _value_and_risk(segment: pd.Series, forecast: Forecast) -> str:
+    """Two lines on a segment's predicted value and risk, in compact pounds."""
+    return (
+        f"Next {forecast.horizon_days:,.0f} days: **{format_money(segment['clv_total'])}** "
+        f"predicted, {format_money(segment['clv_mean'])} per customer  \n"
+        f"**{segment['likely_silent_share']:.0%}** likely not to buy in "
+        f"{forecast.risk_days:,.0f} days, {format_money(segment['revenue_at_risk'])} of revenue "
+        "at risk"
+    )

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from segmentation.demo import DEMO_TRANSACTIONS
 from segmentation.models import bg_nbd
 from segmentation.models.forecast import forecast, segment_labels
+from segmentation.models.profiles import format_money
 from segmentation.models.segment import segment_customers
 from segmentation.transactions.pipeline import run_features
 from tests.app.test_app import APP, SMALL_CSV, TIMEOUT, metrics, open_app
@@ -124,7 +125,7 @@ def test_too_little_history_is_one_sentence_and_profiles_do_without(demo) -> Non
     at.switch_page(PROFILES).run()
     assert not at.exception and not at.error
     assert any(c.value.startswith("No predicted value or risk: Only") for c in at.caption)
-    assert not any(m.label.startswith("Value, next") for m in at.metric)
+    assert not any(m.value.startswith("Next 365 days") for m in at.markdown)
 
 
 def test_a_fit_that_does_not_converge_is_one_sentence(monkeypatch) -> None:
@@ -143,11 +144,14 @@ def test_profiles_cards_csv_and_report_carry_value_and_risk(demo, downloads) -> 
     segmentation = segment_customers(demo.customers)
     result = forecast(demo.purchases).with_segments(segment_labels(segmentation))
     table = result.segments["segment"]
-    # cards run down three columns: compare the figures, not the order
-    values = [m.value for m in at.metric if m.label == "Value, next 365 days"]
-    assert sorted(values) == sorted(money(v) for v in table["clv_total"])
-    risks = [m.value for m in at.metric if m.label == "Likely not to buy in 90 days"]
-    assert sorted(risks) == sorted(f"{v:.0%}" for v in table["likely_silent_share"])
+    # cards run down three columns: compare the lines, not their order
+    lines = sorted(m.value for m in at.markdown if m.value.startswith("Next 365 days: "))
+    assert lines == sorted(
+        f"Next 365 days: **{format_money(row.clv_total)}** predicted, "
+        f"{format_money(row.clv_mean)} per customer  \n**{row.likely_silent_share:.0%}** likely "
+        f"not to buy in 90 days, {format_money(row.revenue_at_risk)} of revenue at risk"
+        for row in table.itertuples()
+    )
     customers = pd.read_csv(io.BytesIO(downloads["customer_segments.csv"]), dtype={0: str})
     columns = ["p_alive", "expected_purchases", "p_no_purchase", "expected_order_value", "clv"]
     assert customers.columns[-5:].tolist() == columns
