@@ -73,7 +73,7 @@ LIKELY_SILENT = 0.5
 RISK_REVENUE_DAYS = 365
 #: P(alive) says little when at least :data:`ALIVE_SHARE` of the repeat buyers have at
 #: least :data:`ALIVE_FLOOR`.
-ALIVE_FLOOR, ALIVE_SHARE = 0.99, 0.95
+ALIVE_FLOOR, ALIVE_SHARE = 0.95, 0.95
 #: The holdout buys at a clearly different rate when its purchases are this many times
 #: (or this fraction) of what the calibration rate gives.
 DIFFERENT_RATE = 1.25
