@@ -229,8 +229,9 @@ def fit_bg_nbd(history: pd.DataFrame, variant: Variant = "bg/nbd") -> BgNbdFit:
                 ),
             )
     # Towards one dropout probability for everyone (a, b -> infinity, a/(a+b) fixed) the
-    # likelihood tends to that of a fixed p; that edge is the maximum when it is as likely.
-    if a + b > EDGE_CONCENTRATION or at_bound[2] or at_bound[3]:
+    # likelihood tends to that of a fixed p; that edge is the maximum when it is as likely
+    # (a search that stalls on the way there stops short of it).
+    if a + b > EDGE_CONCENTRATION or at_bound[2] or at_bound[3] or not converged:
         fixed = _fit_fixed_dropout(x, tx, age, shift, theta[:2], a / (a + b))
         if fixed is not None and fixed[3] >= mean_ll - CONCENTRATED_TOLERANCE:
             p = fixed[2]
