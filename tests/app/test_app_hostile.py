@@ -171,7 +171,10 @@ def test_hostile_column_names_are_text_and_can_be_mapped_by_hand() -> None:
     assert at.radio(key="source_choice").value == "upload"
     for page in PAGES:
         at.switch_page(page).run()
-        assert not at.exception and not at.error, page
+        errors = [e.value for e in at.error]
+        if page == "pages/forward/value.py":  # six customers are too few to predict
+            assert len(errors) == 1 and "too few to fit the BG/NBD model" in errors.pop()
+        assert not at.exception and not errors, page
         assert not any(MARKUP.search(v) for v in markdown_values(at)), page
 
 
