@@ -129,7 +129,7 @@ def test_a_first_visit_to_a_page_address_goes_through_the_router(tmp_path: Path)
         assert sections == list(SECTIONS)
         links = page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
         # Each link reads "<icon name>\n\n<title>": the icon is a ligature of its name.
-        assert [link.split()[-1] for link in links] == [entry.title for entry in NAVIGATION]
+        assert [link.splitlines()[-1].strip() for link in links] == [e.title for e in NAVIGATION]
         sidebar = page.locator('[data-testid="stSidebarUserContent"]')
         assert sidebar.get_by_text("Data source").count() == 1
         assert sidebar.get_by_text("Snapshot date").count() == 1
@@ -165,7 +165,14 @@ def test_charts_on_the_real_data_have_readable_rows(online_retail_path: Path, tm
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(180_000)
         _open(page, url)
-        for entry in ("Clustering", "Profiles", "Cleaning", "Bivariate", "Demographics"):
+        for entry in (
+            "Clustering",
+            "Profiles",
+            "Value and risk",
+            "Cleaning",
+            "Bivariate",
+            "Demographics",
+        ):
             go(page, entry)
             assert page.locator('[data-testid="stException"]').count() == 0, entry
             assert not squashed_charts(page), entry
