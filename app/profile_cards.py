@@ -8,8 +8,7 @@ import streamlit as st
 
 from app.formats import count, money
 from app.text import markdown_text
-from segmentation.models.forecast import Forecast
-from segmentation.models.profiles import format_money
+from segmentation.models.forecast import Forecast, value_and_risk
 
 
 def segment_cards(table: pd.DataFrame, names: dict[int, str], forecast: Forecast | None) -> None:
@@ -44,16 +43,8 @@ def segment_cards(table: pd.DataFrame, names: dict[int, str], forecast: Forecast
                 delta_arrow="off",
             )
             if value is not None and name in value.index:
-                st.markdown(_value_and_risk(value.loc[name], forecast))
+                sentence = value_and_risk(
+                    value.loc[name], forecast.horizon_days, forecast.risk_days
+                )
+                st.markdown(markdown_text(sentence))
             st.markdown(f"**Action:** {row.action}")
-
-
-def _value_and_risk(segment: pd.Series, forecast: Forecast) -> str:
-    """Two lines on a segment's predicted value and risk, in compact pounds."""
-    return (
-        f"Next {forecast.horizon_days:,.0f} days: **{format_money(segment['clv_total'])}** "
-        f"predicted, {format_money(segment['clv_mean'])} per customer  \n"
-        f"**{segment['likely_silent_share']:.0%}** likely not to buy in "
-        f"{forecast.risk_days:,.0f} days, {format_money(segment['revenue_at_risk'])} of revenue "
-        "at risk"
-    )

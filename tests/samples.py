@@ -157,3 +157,15 @@ def simulated_purchases(customers: int = 600, seed: int = 13) -> pd.DataFrame:
             "revenue": frame["revenue"].round(2),
         }
     )
+
+
+def classic_clean_lines(raw: pd.DataFrame) -> pd.DataFrame:
+    """The published Online Retail file after the classic cleaning of the literature, with
+    pandas: customers only, no cancellations, positive quantities and prices, no duplicates."""
+    keep = (
+        raw["CustomerID"].notna()
+        & ~raw["InvoiceNo"].str.startswith("C")
+        & (raw["Quantity"] > 0)
+        & (raw["UnitPrice"] > 0)
+    )
+    return raw[keep].drop_duplicates()

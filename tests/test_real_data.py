@@ -11,6 +11,7 @@ from bench.scale_data import write_scaled
 from segmentation.read.loading import Transactions, load_transactions
 from segmentation.read.scanning import EngineTransactions
 from segmentation.transactions.pipeline import read_transactions, run_features
+from tests.samples import classic_clean_lines
 
 pytestmark = pytest.mark.real
 
@@ -146,13 +147,6 @@ def test_the_purchases_are_the_reference_orders(parquet_run, online_retail_raw):
     customers = parquet_run.customers.set_index("customer_id")["frequency"]
     pd.testing.assert_series_equal(per_customer, customers, check_names=False)
     # the purchase days of the customer-base models, from the raw lines with the classic cleaning
-    raw = online_retail_raw
-    keep = (
-        raw["CustomerID"].notna()
-        & ~raw["InvoiceNo"].str.startswith("C")
-        & (raw["Quantity"] > 0)
-        & (raw["UnitPrice"] > 0)
-    )
-    lines = raw[keep].drop_duplicates()
+    lines = classic_clean_lines(online_retail_raw)
     days = lines.groupby([lines["CustomerID"], lines["InvoiceDate"].dt.date]).ngroups
     assert purchases.groupby(["customer_id", purchases["invoice_date"].dt.date]).ngroups == days

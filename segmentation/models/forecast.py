@@ -46,6 +46,7 @@ from segmentation.models.bg_nbd import (
 from segmentation.models.gamma_gamma import GammaGammaFit, expected_spend, fit_gamma_gamma
 from segmentation.models.lifetime_value import lifetime_value
 from segmentation.models.preparation import DEFAULT_FEATURES
+from segmentation.models.profiles import format_money
 from segmentation.models.purchase_history import (
     AGE,
     DAYS_PER_UNIT,
@@ -353,6 +354,17 @@ def forecast(
         made = segments_at(purchases, history.calibration_end, **segment_options)
         return replace(result.with_segments(segment_labels(made)), segmentation=made)
     return result if segments is None else result.with_segments(segments)
+
+
+def value_and_risk(row: pd.Series, horizon_days: float, risk_days: float) -> str:
+    """A segment's predicted value and risk in one sentence, from its row of
+    :func:`segment_table`, in compact pounds."""
+    return (
+        f"{format_money(row['clv_total'])} predicted in the next {horizon_days:,.0f} days, "
+        f"{format_money(row['clv_mean'])} per customer; {row['likely_silent_share']:.0%} "
+        f"likely not to buy in the next {risk_days:,.0f} days, "
+        f"{format_money(row['revenue_at_risk'])} of revenue at risk."
+    )
 
 
 def _check_days(days: float, what: str) -> None:

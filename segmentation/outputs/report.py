@@ -188,13 +188,11 @@ def _pounds(amount: float) -> str:
 
 def _value_line(row: pd.Series, forecast: Forecast) -> str:
     """A card's predicted value and risk."""
-    return (
-        f"<p>Predicted value, next {forecast.horizon_days:,.0f} days: "
-        f"<b>{_pounds(row['clv_total'])}</b> ({_pounds(row['clv_mean'])} per customer) · "
-        f"<b>{row['likely_silent_share']:.0%}</b> likely not to buy in the next "
-        f"{forecast.risk_days:,.0f} days, {_pounds(row['revenue_at_risk'])} of revenue at "
-        "risk</p>"
-    )
+    # imported here: the app's first page imports this module for its colours, and the
+    # models' libraries would slow it down
+    from segmentation.models.forecast import value_and_risk
+
+    return f"<p>{html.escape(value_and_risk(row, forecast.horizon_days, forecast.risk_days))}</p>"
 
 
 def _value_section(value: pd.DataFrame, forecast: Forecast) -> list[str]:

@@ -169,12 +169,18 @@ def test_new_customer_expectation_matches_integral_and_eq_9(variant: str) -> Non
         assert expected_purchases_new_customer(fit, t)[0] == pytest.approx(eq_9, rel=1e-12)
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_analytic_gradient_matches_finite_differences(variant: str) -> None:
-    rng = np.random.default_rng(3)
+def random_histories(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x, t_x and T of 200 customers with 0-5 repeat purchases over 5-40 periods."""
+    rng = np.random.default_rng(seed)
     x = rng.integers(0, 6, 200).astype(float)
     age = rng.uniform(5, 40, 200)
     tx = np.where(x > 0, age * rng.uniform(0, 1, 200), 0.0)
+    return x, tx, age
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_analytic_gradient_matches_finite_differences(variant: str) -> None:
+    x, tx, age = random_histories(3)
     shift = bg_nbd.SHIFT[variant]
 
     def value(theta: np.ndarray) -> float:
@@ -288,10 +294,7 @@ def test_predictions_match_a_simulation_of_the_process(variant: str) -> None:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_fixed_dropout_likelihood_is_the_limit_of_eq_6_with_its_gradient(variant: str) -> None:
-    rng = np.random.default_rng(5)
-    x = rng.integers(0, 6, 200).astype(float)
-    age = rng.uniform(5, 40, 200)
-    tx = np.where(x > 0, age * rng.uniform(0, 1, 200), 0.0)
+    x, tx, age = random_histories(5)
     shift = bg_nbd.SHIFT[variant]
     r, alpha, p = 0.6, 4.0, 0.05
     theta = np.array([math.log(r), math.log(alpha), math.log(p / (1 - p))])

@@ -143,5 +143,5 @@ def test_report_gives_each_segment_its_predicted_value_and_risk() -> None:
         assert cells in section, name
     total = f"£{value['clv_total'].sum():,.0f}"
     assert f"{total}<span>Predicted value, next 365 days</span>" in text
-    assert text.count("likely not to buy in the next 90 days") == len(value)
+    assert text.count("likely not to buy in the next 90 days, ") == len(value)  # the cards
     assert "Value and risk" not in build_report(customers)
