@@ -75,8 +75,8 @@ RISK_REVENUE_DAYS = 365
 #: P(alive) says little when at least :data:`ALIVE_SHARE` of the repeat buyers have at
 #: least :data:`ALIVE_FLOOR`.
 ALIVE_FLOOR, ALIVE_SHARE = 0.95, 0.95
-#: The holdout buys at a clearly different rate when its purchases are this many times
-#: (or this fraction) of what the calibration rate gives.
+#: The holdout buys at a clearly different rate when its purchases are more than this many
+#: times (or less than this fraction of) both the model's prediction and the baseline's.
 DIFFERENT_RATE = 1.25
 DECILES = 10
 REVENUE = "revenue"
@@ -368,7 +368,8 @@ def value_and_risk(row: pd.Series, horizon_days: float, risk_days: float) -> str
 
 
 def _check_days(days: float, what: str) -> None:
-    if isinstance(days, bool) or not (isinstance(days, int | float) and 1 <= days <= 3650):
+    number = isinstance(days, int | float | np.integer | np.floating)
+    if isinstance(days, bool) or not (number and 1 <= days <= 3650):
         raise ModelError(f"The {what} must be a number of days from 1 to 3650, not {days!r}.")
 
 
