@@ -138,22 +138,13 @@ def test_a_first_visit_to_a_page_address_goes_through_the_router(tmp_path: Path)
         browser.close()
 
 
-@pytest.mark.parametrize("path", list(PAGES))
-def test_every_page_renders_without_an_exception(browser_page, app_url: str, path: str) -> None:
-    page = browser_page
-    _open(page, f"{app_url}/{path}")
-    assert page.locator('[data-testid="stException"]').count() == 0
-    page.get_by_role("heading", name=PAGES[path]).first.wait_for(state="visible")
-    assert not squashed_charts(page)
-    _screenshot(page, path or "overview")
-
-
 @pytest.mark.real
 @pytest.mark.slow
 def test_charts_on_the_real_data_have_readable_rows(online_retail_path: Path, tmp_path: Path):
     """On Online Retail (4 clusters, 11 RFM segments, 37 countries) no chart squeezes its
     named rows or columns; the squashed heat map of clusters against RFM segments had 7 px
-    rows."""
+    rows. It runs before the module's browser starts: Playwright's sync API runs one at a
+    time in a thread."""
     if not Path(CHROMIUM).is_file():
         pytest.skip("Chromium is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -177,6 +168,16 @@ def test_charts_on_the_real_data_have_readable_rows(online_retail_path: Path, tm
             assert page.locator('[data-testid="stException"]').count() == 0, entry
             assert not squashed_charts(page), entry
         browser.close()
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_renders_without_an_exception(browser_page, app_url: str, path: str) -> None:
+    page = browser_page
+    _open(page, f"{app_url}/{path}")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.get_by_role("heading", name=PAGES[path]).first.wait_for(state="visible")
+    assert not squashed_charts(page)
+    _screenshot(page, path or "overview")
 
 
 def test_a_copied_link_shows_the_same_segments_and_names(browser_page, app_url: str) -> None:

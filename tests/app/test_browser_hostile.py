@@ -96,6 +96,7 @@ def test_a_hostile_file_is_text_on_every_page(browser, app_url: str, tmp_path: P
             assert all(h in text for h in hostile), text
             _screenshot(page, "hostile-demographics")
 
+    go(page, "Profiles")
     renamed = "<b>bold</b> <img src=x onerror=alert(1)> **bold**"
     name_box = page.locator('[data-testid="stTextInput"] input').first
     name_box.fill(renamed)
