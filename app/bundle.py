@@ -38,6 +38,8 @@ class Bundle:
     monthly: pd.DataFrame
     customers: pd.DataFrame
     snapshot: pd.Timestamp
+    #: One row per customer and order, the customer-base models' input.
+    purchases: pd.DataFrame
 
 
 def options_key(options: CleaningOptions) -> tuple[tuple[str, object], ...]:
@@ -95,6 +97,7 @@ def _load_bundle(
         monthly=monthly_activity(run.cleaned.table),
         customers=run.customers,
         snapshot=run.snapshot_date,
+        purchases=run.purchases,
     )
 
 

@@ -95,6 +95,14 @@ SECTIONS: dict[str, list[PageEntry]] = {
     ],
     "Looking forward": [
         PageEntry(
+            "pages/forward/value.py",
+            "Value and risk",
+            ":material/trending_up:",
+            "value",
+            "Value and risk: what each segment is worth next, who is slipping away, and the "
+            "proof on held-out months",
+        ),
+        PageEntry(
             "pages/forward/movement.py",
             "Movement",
             ":material/swap_horiz:",

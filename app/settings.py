@@ -64,6 +64,18 @@ SOURCE_KEY = "source_choice"
 #: Movement: the two dates and the kind of segments compared.
 MOVEMENT_FROM, MOVEMENT_TO, MOVEMENT_KIND = "movement_from", "movement_to", "movement_kind"
 MOVEMENT_KINDS = {"rfm": "RFM rule table", "cluster": "Clusters (the Clustering page's options)"}
+#: Value and risk: the forecast's settings (session-state key -> default); the calibration
+#: end is a date, empty for the last 90 days held out.
+FORECAST_DEFAULTS: dict[str, object] = {
+    "forecast_horizon": 365,
+    "forecast_risk_days": 90,
+    "forecast_discount": 0.0,
+    "forecast_time_unit": "day",
+}
+CALIBRATION_KEY = "forecast_calibration_end"
+#: Longest forecast horizon or risk period, in days; highest annual discount rate, in %.
+MAX_DAYS, MAX_DISCOUNT = 3650, 100.0
+TIME_UNITS = {"day": "Days", "week": "Weeks"}
 #: Longest segment name a link may carry.
 MAX_NAME = 80
 #: Segment names typed on the Profiles page: ``label_<cluster>``.
@@ -123,6 +135,21 @@ def whole_k(text: str) -> int:
     return int(text)
 
 
+def days(text: str) -> int:
+    """A whole number of days from 1 to :data:`MAX_DAYS`."""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_DAYS:
+        raise ValueError(text)
+    return int(text)
+
+
+def percent(text: str) -> float:
+    """A rate in percent from 0 to :data:`MAX_DISCOUNT`."""
+    value = float(text)
+    if not 0 <= value <= MAX_DISCOUNT:  # also refuses nan
+        raise ValueError(text)
+    return value
+
+
 def segment_name(text: str) -> str:
     """A segment name: printable, not blank, at most :data:`MAX_NAME` characters."""
     if not text.strip() or len(text) > MAX_NAME or not text.isprintable():
@@ -166,6 +193,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(MOVEMENT_FROM, "from", iso_date, date.isoformat),
     Setting(MOVEMENT_TO, "to", iso_date, date.isoformat),
     Setting(MOVEMENT_KIND, "movement", choice(MOVEMENT_KINDS), default="rfm"),
+    Setting(CALIBRATION_KEY, "calibration_end", iso_date, date.isoformat),
+    *(
+        Setting(key, param, parse, str, FORECAST_DEFAULTS[key])
+        for key, param, parse in (
+            ("forecast_horizon", "horizon", days),
+            ("forecast_risk_days", "risk_days", days),
+            ("forecast_discount", "discount", percent),
+            ("forecast_time_unit", "time_unit", choice(TIME_UNITS)),
+        )
+    ),
 )
 #: Parameters read by name patterns: a variable's view and a renamed segment.
 VIEW_PARAM, NAME_PARAM = "view", "name"

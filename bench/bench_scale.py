@@ -133,14 +133,25 @@ def measure_pandas(path: str, repeat: int, full_silhouette: bool) -> dict[str, o
     return {"customers": len(customers), "medians": medians, "peak_rss_mb": peak_rss_mb()}
 
 
-def measure_command(path: str, repeat: int) -> dict[str, float]:
-    """``python -m segmentation segment`` end to end, imports included, in a child process."""
+def measure_command(
+    path: str, repeat: int, command: str = "segment", *options: str
+) -> dict[str, float]:
+    """``python -m segmentation COMMAND`` end to end, imports included, in a child process."""
     times = []
     with tempfile.TemporaryDirectory() as out:
         for _ in range(repeat):
             start = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "segmentation", "segment", path, "--output-dir", out],
+                [
+                    sys.executable,
+                    "-m",
+                    "segmentation",
+                    command,
+                    path,
+                    "--output-dir",
+                    out,
+                    *options,
+                ],
                 cwd=ROOT,
                 check=True,
                 capture_output=True,

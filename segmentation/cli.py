@@ -1,4 +1,5 @@
-"""The command line: ``python -m segmentation features|segment|migrate INPUT --output-dir DIR``."""
+"""The command line: ``python -m segmentation COMMAND INPUT --output-dir DIR``, where COMMAND is
+``features``, ``segment``, ``migrate`` or ``forecast``."""
 
 from __future__ import annotations
 
@@ -83,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="rfm: the RFM rule table with the cut points of --to (default); cluster: "
         "the clusters fitted at --to, applied at both dates",
     )
+    forecast = commands.add_parser(
+        "forecast",
+        help="as segment, then predict each customer's value and risk, and with "
+        "--calibration-end test the predictions on the days after it",
+    )
+    _add_feature_options(forecast)
+    _add_segment_options(forecast)
+    _add_forecast_options(forecast)
     return parser
 
 
@@ -103,6 +112,30 @@ def _add_segment_options(parser: argparse.ArgumentParser, prefix: str = "") -> N
         "(default recency,frequency,monetary)",
     )
     parser.add_argument("--seed", type=int, default=0, help=f"{prefix}random seed (default 0)")
+
+
+def _add_forecast_options(forecast: argparse.ArgumentParser) -> None:
+    forecast.add_argument(
+        "--calibration-end",
+        help="fit on the purchases up to this date (YYYY-MM-DD) and compare the predictions "
+        "with the days after it",
+    )
+    forecast.add_argument(
+        "--horizon-days", type=float, default=365, help="days of predicted value (default 365)"
+    )
+    forecast.add_argument(
+        "--risk-days",
+        type=float,
+        default=90,
+        help="days of the probability of no purchase (default 90)",
+    )
+    forecast.add_argument("--time-unit", choices=("day", "week"), default="day")
+    forecast.add_argument(
+        "--discount-rate",
+        type=float,
+        default=0.0,
+        help="annual discount rate of the predicted value, 0.1 for 10%% (default 0)",
+    )
 
 
 def _add_feature_options(parser: argparse.ArgumentParser) -> None:
@@ -154,7 +187,7 @@ def _add_feature_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (2 for bad input)."""
     args = build_parser().parse_args(argv)
-    if args.command in ("segment", "migrate"):
+    if args.command in ("segment", "migrate", "forecast"):
         # scikit-learn and SciPy take most of a second to import: they load while the
         # engine, which releases the interpreter, reads and cleans the transactions
         module = f"segmentation.models.{'movement' if args.command == 'migrate' else 'segment'}"
@@ -164,7 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _write_movement(*_migrate(args), args.output_dir)
             return 0
         run = _run_features(args)
-        if args.command == "segment":
+        if args.command == "forecast":
+            _write_forecast(run, args)
+        elif args.command == "segment":
             _write_segments(run, _segment(run, args), args.output_dir)
         else:
             _write_features(run, args.output_dir)
@@ -301,6 +336,34 @@ def _write_movement(
         "revenue": round(report.revenue_out, 2),
     }
     write_json({**reading, **movement.summary()}, output_dir / "summary.json")
+
+
+def _write_forecast(run: FeatureRun, args: argparse.Namespace) -> None:
+    from segmentation.models.forecast import CUSTOMER_DIGITS, forecast, segment_labels
+
+    options = {
+        "horizon_days": args.horizon_days,
+        "risk_days": args.risk_days,
+        "time_unit": args.time_unit,
+        "annual_discount_rate": args.discount_rate,
+    }
+    if args.calibration_end is None:
+        result = forecast(run.purchases, **options)  # refuses too little history first
+        segmentation = _segment(run, args)
+        result = result.with_segments(segment_labels(segmentation))
+    else:
+        result = forecast(
+            run.purchases,
+            calibration_end=args.calibration_end,
+            segment_options=_segment_options(args),
+            **options,
+        )
+        segmentation = result.segmentation
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    customers = result.customers.round(CUSTOMER_DIGITS).reset_index()
+    write_safe_csv(customers, args.output_dir / "customers.csv")
+    summary = {**run.summary(), "method": segmentation.method, "k": segmentation.k}
+    write_json({**summary, **result.summary()}, args.output_dir / "summary.json")
 
 
 def write_json(summary: dict[str, object], path: Path) -> None:

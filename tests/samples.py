@@ -122,3 +122,50 @@ def hostile_csv(customers: int = 60, lines: int = 900, seed: int = 6) -> bytes:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows([header, *rows])
     return out.getvalue().encode("utf-8")
+
+
+#: First day of :func:`simulated_purchases`; its calibration end is day 273 (2024-09-30).
+SIMULATION_START = pd.Timestamp("2024-01-01")
+SIMULATION_DAYS = 365
+
+
+def simulated_purchases(customers: int = 600, seed: int = 13) -> pd.DataFrame:
+    """Orders of a BG/NBD customer base over a year (one row per order, as the pipeline's
+    purchases table): each customer arrives on a day of the first 200, buys at a Poisson
+    rate lambda ~ gamma(0.8, 1/15) per day and drops out after each repeat purchase with
+    probability p ~ beta(1, 8); spend per order is gamma around a customer mean."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for customer in range(customers):
+        rate = rng.gamma(0.8, 1 / 15)
+        dropout = rng.beta(1.0, 8.0)
+        mean_spend = rng.gamma(4.0, 25.0)
+        day = float(rng.integers(0, 200))
+        while day < SIMULATION_DAYS:
+            rows.append((f"c{customer:04d}", int(day), rng.gamma(6.0, mean_spend / 6)))
+            if len(rows) > 1 and rows[-2][0] == rows[-1][0] and rng.random() < dropout:
+                break
+            day += rng.exponential(1 / rate)
+    frame = pd.DataFrame(rows, columns=["customer_id", "day", "revenue"])
+    return pd.DataFrame(
+        {
+            "customer_id": frame["customer_id"],
+            "invoice_no": [f"{n + 1:06d}" for n in range(len(frame))],
+            "invoice_date": SIMULATION_START
+            + pd.to_timedelta(frame["day"], unit="D")
+            + pd.Timedelta(hours=10),
+            "revenue": frame["revenue"].round(2),
+        }
+    )
+
+
+def classic_clean_lines(raw: pd.DataFrame) -> pd.DataFrame:
+    """The published Online Retail file after the classic cleaning of the literature, with
+    pandas: customers only, no cancellations, positive quantities and prices, no duplicates."""
+    keep = (
+        raw["CustomerID"].notna()
+        & ~raw["InvoiceNo"].str.startswith("C")
+        & (raw["Quantity"] > 0)
+        & (raw["UnitPrice"] > 0)
+    )
+    return raw[keep].drop_duplicates()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -226,3 +227,116 @@ def test_migrate_unknown_kind_is_one_error_line(tmp_path, capsys):
     error = capsys.readouterr().err
     assert error.startswith("error: argument --kind: invalid choice: 'tribes'")
     assert error.count("\n") == 1
+
+
+FORECAST_COLUMNS = [
+    "customer_id",
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "p_alive",
+    "expected_purchases",
+    "p_no_purchase",
+    "expected_order_value",
+    "clv",
+]
+
+
+def test_forecast_on_the_demo_data(tmp_path):
+    from segmentation.demo import DEMO_TRANSACTIONS
+    from segmentation.models.forecast import forecast, segment_labels
+    from segmentation.models.segment import segment_customers
+    from segmentation.transactions.pipeline import run_features
+
+    out = tmp_path / "out"
+    args = ["forecast", str(DEMO_TRANSACTIONS), "--output-dir", str(out), "--k", "3"]
+    assert main([*args, "--risk-days", "60", "--discount-rate", "0.1"]) == 0
+    customers = pd.read_csv(out / "customers.csv", dtype={"customer_id": str})
+    assert customers.columns.tolist() == FORECAST_COLUMNS
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["customers"] == len(customers) == 3000 and summary["k"] == 3
+    assert summary["calibration_end"] is None and "backtest" not in summary
+    assert (summary["risk_days"], summary["annual_discount_rate"]) == (60, 0.1)
+    assert set(summary["model"]) == {"name", "r", "alpha", "a", "b", "log_likelihood"}
+    assert set(summary["spend_model"]) == {"name", "p", "q", "v"}
+    # the per-segment figures are those of the segmentation of the same options
+    run = run_features(DEMO_TRANSACTIONS)
+    labels = segment_labels(segment_customers(run.customers, k=3))
+    expected = forecast(
+        run.purchases, risk_days=60, annual_discount_rate=0.1, segments=labels
+    ).segments["segment"]
+    written = pd.DataFrame(summary["segments"]["segment"]).set_index("segment")
+    assert written.index.tolist() == expected.index.tolist()
+    np.testing.assert_allclose(written["clv_total"], expected["clv_total"], atol=1e-4)
+    assert written["customers"].sum() == 3000
+    np.testing.assert_allclose(customers["clv"].sum(), summary["clv"], atol=1)
+
+
+def test_forecast_with_a_calibration_end_is_deterministic(tmp_path):
+    from segmentation.demo import DEMO_TRANSACTIONS
+
+    outputs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        args = ["forecast", str(DEMO_TRANSACTIONS), "--output-dir", str(out)]
+        assert main([*args, "--calibration-end", "2024-09-09", "--time-unit", "week"]) == 0
+        outputs.append(out)
+    for file in ("customers.csv", "summary.json"):
+        assert (outputs[0] / file).read_bytes() == (outputs[1] / file).read_bytes()
+    customers = pd.read_csv(outputs[0] / "customers.csv", dtype={"customer_id": str})
+    assert customers.columns.tolist() == [*FORECAST_COLUMNS, "holdout_purchases", "holdout_revenue"]
+    summary = json.loads((outputs[0] / "summary.json").read_text())
+    backtest = summary["backtest"]
+    assert summary["calibration_end"] == "2024-09-09" and summary["time_unit"] == "week"
+    assert backtest["customers"] == len(customers) < 3000  # those who had bought by then
+    assert backtest["actual_purchases"] == customers["holdout_purchases"].sum()
+    assert set(backtest["baseline"]) == {"predicted_purchases", "mae", "rmse", "correlation"}
+    assert backtest["correlation"] > backtest["baseline"]["correlation"]
+    assert "clearly different rate" in backtest["warning"]
+    at_end = summary["segments_at_calibration_end"]
+    assert sum(s["customers"] for s in summary["segments"]["segment"]) == len(customers)
+    assert len(summary["segments"]["segment"]) == at_end["k"] == summary["k"]
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--calibration-end", "2020-01-01"], "is before the first purchase (2023-12-01)"),
+        (["--calibration-end", "2024-12-08"], "leaves a holdout with no days"),
+        (["--calibration-end", "2024-09-31"], "The calibration end '2024-09-31' is not a date"),
+        (["--horizon-days", "0"], "The horizon must be a number of days from 1 to 3650"),
+        (["--horizon-days", "ten"], "argument --horizon-days: invalid float value: 'ten'"),
+        (["--time-unit", "month"], "argument --time-unit: invalid choice: 'month'"),
+    ],
+)
+def test_bad_forecast_options_are_one_error_line(tmp_path, capsys, options, words):
+    from segmentation.demo import DEMO_TRANSACTIONS
+
+    args = ["forecast", str(DEMO_TRANSACTIONS), "--output-dir", str(tmp_path), *options]
+    try:
+        status = main(args)
+    except SystemExit as parser_exit:  # the parser's own errors end the process
+        status = parser_exit.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and words in err, err
+
+
+def test_forecast_on_too_little_history_is_one_error_line(tmp_path, capsys):
+    args = ["forecast", str(_input(tmp_path)), "--output-dir", str(tmp_path / "out")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Only 1 customer(s) bought more than once, too few to fit")
+    assert err.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def test_a_forecast_that_does_not_converge_is_one_error_line(tmp_path, capsys, monkeypatch):
+    from segmentation.demo import DEMO_TRANSACTIONS
+    from segmentation.models import bg_nbd
+
+    monkeypatch.setattr(bg_nbd, "GRADIENT_TOLERANCE", 0.0)
+    args = ["forecast", str(DEMO_TRANSACTIONS), "--output-dir", str(tmp_path / "out")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: The BG/NBD fit did not converge") and err.count("\n") == 1

@@ -13,6 +13,7 @@ from segmentation.models.movement import customer_snapshots, migrate
 from segmentation.read.loading import Transactions, load_transactions
 from segmentation.read.scanning import EngineTransactions
 from segmentation.transactions.pipeline import read_transactions, run_features
+from tests.samples import classic_clean_lines
 
 pytestmark = pytest.mark.real
 
@@ -167,3 +168,16 @@ def test_movement_flows_add_up_to_the_customers_who_bought_by_the_later_date(
         assert len(snapshots.after) == REFERENCE["customers"]
         assert snapshots.after["monetary"].sum() == pytest.approx(REFERENCE["revenue"], abs=0.01)
         assert snapshots.after["recency"].median() == REFERENCE["recency"]["median"]
+
+
+def test_the_purchases_are_the_reference_orders(parquet_run, online_retail_raw):
+    purchases = parquet_run.purchases
+    assert len(purchases) == REFERENCE["orders"]
+    assert purchases["revenue"].sum() == pytest.approx(REFERENCE["revenue"], abs=0.01)
+    per_customer = purchases.groupby("customer_id").size()
+    customers = parquet_run.customers.set_index("customer_id")["frequency"]
+    pd.testing.assert_series_equal(per_customer, customers, check_names=False)
+    # the purchase days of the customer-base models, from the raw lines with the classic cleaning
+    lines = classic_clean_lines(online_retail_raw)
+    days = lines.groupby([lines["CustomerID"], lines["InvoiceDate"].dt.date]).ngroups
+    assert purchases.groupby(["customer_id", purchases["invoice_date"].dt.date]).ngroups == days

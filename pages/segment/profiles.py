@@ -4,13 +4,14 @@ import altair as alt
 import streamlit as st
 
 from app.charts import box_plot, segment_colours, segment_scale
-from app.formats import count, money
+from app.forecast import current_forecast, with_predictions
 from app.links import link_control
+from app.profile_cards import segment_cards
 from app.segment_charts import crosstab_heat, plane_chart, radar_chart, rfm_cube, snake_chart
 from app.segments import current_segmentation, named_customers, sample_index, segment_names
 from app.session import current_bundle
-from app.text import markdown_text
 from segmentation.explore.exploration import grouped_box_statistics
+from segmentation.models.forecast import segment_labels
 from segmentation.models.profiles import rank_profile
 from segmentation.models.projection import principal_plane
 from segmentation.models.rfm import score_bounds
@@ -33,35 +34,13 @@ customers = named_customers(segmentation)
 
 st.caption(
     f"{segmentation.k} segments of {len(customers):,} customers, from the Clustering page's "
-    "options. Rename a segment in its card: the new name is used on every page and download."
+    "options. Rename a segment in its card: the new name is used on every page and download. "
+    "Value and risk come from the Value and risk page's settings."
 )
-cards = st.columns(min(3, len(table)))
-for position, row in enumerate(table.itertuples(index=False)):
-    with cards[position % len(cards)].container(border=True):
-        st.markdown(f"**{markdown_text(names[row.cluster])}**")
-        st.text_input(
-            "Name",
-            key=f"label_{row.cluster}",
-            placeholder=row.segment,
-            label_visibility="collapsed",
-        )
-        st.caption(row.description)
-        size, revenue = st.columns(2)
-        size.metric(
-            "Customers",
-            count(row.customers),
-            f"{row.customer_share:.1%} of all",
-            delta_color="off",
-            delta_arrow="off",
-        )
-        revenue.metric(
-            "Revenue share",
-            f"{row.revenue_share:.1%}",
-            money(row.revenue),
-            delta_color="off",
-            delta_arrow="off",
-        )
-        st.markdown(f"**Action:** {row.action}")
+forward = current_forecast(bundle, quiet=True)
+if forward is not None:
+    forward = forward.with_segments(segment_labels(segmentation, names))
+segment_cards(table, names, forward)
 
 st.subheader("Snake plot")
 st.altair_chart(snake_chart(segmentation.profiles.snake, names, scale, order), width="stretch")
@@ -111,7 +90,7 @@ st.subheader("Downloads")
 left, right = st.columns(2)
 left.download_button(
     "Customers with segments (CSV)",
-    to_safe_csv(customers),
+    to_safe_csv(with_predictions(customers, forward)),
     file_name="customer_segments.csv",
     mime="text/csv",
     key="download_csv",
@@ -129,6 +108,7 @@ right.download_button(
         colours=colours,
         source=bundle.source,
         method=f"{segmentation.method}, k = {segmentation.k}",
+        forecast=forward,
     ),
     file_name="segment_report.html",
     mime="text/html",

@@ -41,6 +41,16 @@ GRADIENT_TOLERANCE = 1e-5
 EDGE_DROPOUT = 1e-4
 #: The no-dropout limit is the maximum when its log-likelihood is at most this much lower.
 EDGE_TOLERANCE = 1e-3
+#: A search ending with a + b above this is heading for a dropout probability the same for
+#: every customer (the beta distribution of p narrows to a point as a, b -> infinity).
+EDGE_CONCENTRATION = 1e4
+#: a + b of a fit at that edge: p then varies by about 1e-5 around a/(a+b), and the
+#: predictions are those of the fixed p to about 1e-7 (a test checks it).
+FIXED_CONCENTRATION = 1e8
+#: There the beta terms of eq. 6 are differences of numbers of the order of a + b, which
+#: keep about 1e-7 of a customer's log-likelihood: the fixed-p limit is the maximum when
+#: its mean log-likelihood is at most this much lower.
+CONCENTRATED_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -222,6 +232,29 @@ def fit_bg_nbd(history: pd.DataFrame, variant: Variant = "bg/nbd") -> BgNbdFit:
                     "the NBD model, and b is not identified."
                 ),
             )
+    # Towards one dropout probability for everyone (a, b -> infinity, a/(a+b) fixed) the
+    # likelihood tends to that of a fixed p; that edge is the maximum when it is as likely
+    # (a search that stalls on the way there stops short of it).
+    if a + b > EDGE_CONCENTRATION or at_bound[2] or at_bound[3] or not converged:
+        fixed = _fit_fixed_dropout(x, tx, age, shift, theta[:2], a / (a + b))
+        if fixed is not None and fixed[3] >= mean_ll - CONCENTRATED_TOLERANCE:
+            p = fixed[2]
+            return BgNbdFit(
+                r=fixed[0],
+                alpha=fixed[1],
+                a=p * FIXED_CONCENTRATION,
+                b=(1 - p) * FIXED_CONCENTRATION,
+                variant=variant,
+                log_likelihood=fixed[3] * customers,
+                customers=customers,
+                converged=True,
+                note=(
+                    "The likelihood is highest in the limit where every customer drops out "
+                    f"with the same probability, {p:.3g} after each purchase (a and b grow "
+                    "without bound at a fixed ratio), so the fit is that limit, with a + b "
+                    f"set to {FIXED_CONCENTRATION:,.0f}."
+                ),
+            )
     if not converged:
         raise ModelError(
             f"The {variant.upper()} fit did not converge (the search stopped at r={r:.4g}, "
@@ -265,6 +298,47 @@ def _fit_no_dropout(x: np.ndarray, age: np.ndarray) -> tuple[float, float, float
         return None
     r, alpha = np.exp(theta)
     return float(r), float(alpha), mean_ll
+
+
+def _fixed_dropout_log_likelihood(
+    theta: np.ndarray, x: np.ndarray, tx: np.ndarray, age: np.ndarray, shift: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-customer log-likelihood with one dropout probability p for all (the limit of
+    eq. 6 as a, b -> infinity with a/(a+b) = p) and its gradient in (log r, log alpha,
+    logit p): the beta terms become (1-p)^n and p (1-p)^(n-1)."""
+    r, alpha = np.exp(theta[:2])
+    p = expit(theta[2])
+    n = x + shift
+    some = n > 0
+    log_alive_t, log_last_t = np.log(alpha + age), np.log(alpha + tx)
+    head = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    alive = n * np.log1p(-p) - (r + x) * log_alive_t
+    dropped = np.where(some, math.log(p) + (n - 1) * np.log1p(-p) - (r + x) * log_last_t, -np.inf)
+    total = np.logaddexp(alive, dropped)
+    w_alive = np.exp(alive - total)
+    w_dropped = 1.0 - w_alive
+    d_r = digamma(r + x) - digamma(r) + np.log(alpha)
+    d_r -= w_alive * log_alive_t + w_dropped * log_last_t
+    d_alpha = r / alpha - (r + x) * (w_alive / (alpha + age) + w_dropped / (alpha + tx))
+    d_p = -w_alive * n / (1 - p) + np.where(some, w_dropped * (1 / p - (n - 1) / (1 - p)), 0.0)
+    return head + total, np.stack([d_r * r, d_alpha * alpha, d_p * p * (1 - p)])
+
+
+def _fit_fixed_dropout(
+    x: np.ndarray, tx: np.ndarray, age: np.ndarray, shift: int, start: np.ndarray, p: float
+) -> tuple[float, float, float, float] | None:
+    """Maximum of the fixed-p limit: (r, alpha, p, mean log-likelihood), or None."""
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        ll, grad = _fixed_dropout_log_likelihood(theta, x, tx, age, shift)
+        return -float(ll.mean()), -grad.mean(axis=1)
+
+    logit = math.log(p) - math.log1p(-p)
+    with np.errstate(all="ignore"):
+        theta, mean_ll, converged, _ = _maximise(objective, np.r_[start, logit])
+    if not converged:
+        return None
+    return float(np.exp(theta[0])), float(np.exp(theta[1])), float(expit(theta[2])), mean_ll
 
 
 def _log_dropout_odds(fit: BgNbdFit, x: np.ndarray, tx: np.ndarray, age: np.ndarray):

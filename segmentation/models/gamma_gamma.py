@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import betaln, digamma
+from scipy.special import betaln, digamma, gammaln
 
 from segmentation.errors import ModelError
 
@@ -27,7 +27,17 @@ MIN_REPEAT_CUSTOMERS = 20
 #: Above this |correlation| of frequency and mean spend the fit carries a note.
 CORRELATION_NOTE = 0.3
 LOWER, UPPER = 1e-8, 1e8
-GRADIENT_TOLERANCE = 1e-6
+#: Largest mean gradient (per customer, on log-parameters) accepted as a maximum, as for
+#: BG/NBD: on a nearly flat ridge (customers who spend alike) the line search stops with
+#: gradients of about 2e-6 where the likelihood no longer changes in its 15th digit.
+GRADIENT_TOLERANCE = 1e-5
+#: A search ending with q above this is heading for one spending rate nu for every customer
+#: (the gamma distribution of nu narrows to a point as q, v -> infinity at a fixed ratio).
+EDGE_CONCENTRATION = 1e4
+#: q of a fit at that edge (v = q / nu): expected spends are those of the fixed nu to 1e-8.
+FIXED_CONCENTRATION = 1e8
+#: The fixed-nu limit is the maximum when its mean log-likelihood is at most this much lower.
+EDGE_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -93,13 +103,6 @@ def _log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray):
     return ll, np.stack([d_p * p, d_q * q, d_v * v])
 
 
-def _infinite_mean(q: float) -> str:
-    return (
-        f"The spend model has q = {q:.3g} <= 1, so its mean spend per purchase is infinite; "
-        "remove extreme order values (outliers) or use the observed mean spend."
-    )
-
-
 def log_likelihood(fit: GammaGammaFit, history: pd.DataFrame) -> pd.Series:
     """Log-likelihood of each repeat customer's mean spend (eq. 1b); nan for x = 0."""
     x, m = _repeat_columns(history)
@@ -108,6 +111,13 @@ def log_likelihood(fit: GammaGammaFit, history: pd.DataFrame) -> pd.Series:
     params = np.array([fit.p, fit.q, fit.v])
     ll[repeat] = _log_likelihood(params, x[repeat], m[repeat])[0]
     return pd.Series(ll, index=history.index, name="log_likelihood")
+
+
+def _infinite_mean(q: float) -> str:
+    return (
+        f"The spend model has q = {q:.3g} <= 1, so its mean spend per purchase is infinite; "
+        "remove extreme order values (outliers) or use the observed mean spend."
+    )
 
 
 def fit_gamma_gamma(history: pd.DataFrame) -> GammaGammaFit:
@@ -134,29 +144,37 @@ def fit_gamma_gamma(history: pd.DataFrame) -> GammaGammaFit:
     spread = float(np.var(m) / np.mean(m) ** 2) if len(m) > 1 else 1.0
     p0 = 1.0 / max(spread, 1e-3)
     start = np.log([p0, 3.0, 2.0 * float(np.mean(m)) / p0])
-    bounds = [(math.log(LOWER), math.log(UPPER))] * 3
-    with np.errstate(all="ignore"):
-        result = minimize(
-            objective,
-            start,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10},
-        )
-        _, grad = objective(result.x)
-    p, q, v = np.exp(result.x)
+    theta, mean_ll, converged = _search(objective, start)
+    p, q, v = np.exp(theta)
     if q <= 1:
         raise ModelError(_infinite_mean(q))
-    low = result.x <= bounds[0][0] + 1e-9
-    high = result.x >= bounds[0][1] - 1e-9
-    projected = np.where((low & (grad > 0)) | (high & (grad < 0)), 0.0, grad)
-    if not (np.all(np.isfinite(result.x)) and np.max(np.abs(projected)) < GRADIENT_TOLERANCE):
+    correlation = float(np.corrcoef(x, m)[0, 1]) if np.ptp(x) > 0 and np.ptp(m) > 0 else 0.0
+    # Towards one spending rate for everyone (q, v -> infinity, q/v fixed) the likelihood
+    # tends to that of a fixed nu; that edge is the maximum when it is as likely (a search
+    # that stalls on the way there stops short of it).
+    if q > EDGE_CONCENTRATION or not converged:
+        fixed = _fit_fixed_rate(x, m, np.log([p, q / v]))
+        if fixed is not None and fixed[2] >= mean_ll - EDGE_TOLERANCE:
+            spend_p, rate, mean_ll = fixed
+            return GammaGammaFit(
+                p=spend_p,
+                q=FIXED_CONCENTRATION,
+                v=FIXED_CONCENTRATION / rate,
+                log_likelihood=mean_ll * len(x),
+                customers=len(x),
+                correlation=correlation,
+                note=(
+                    "The likelihood is highest in the limit where every customer spends around "
+                    f"the same mean, £{spend_p / rate:,.2f} a purchase (q and v grow without "
+                    "bound at a fixed ratio), so the fit is that limit and every customer's "
+                    "expected spend is that mean."
+                ),
+            )
+    if not converged:
         raise ModelError(
             f"The spend model's fit did not converge (the search stopped at p={p:.4g}, "
             f"q={q:.4g}, v={v:.4g}); remove extreme order values or fit on more customers."
         )
-    correlation = float(np.corrcoef(x, m)[0, 1]) if np.ptp(x) > 0 and np.ptp(m) > 0 else 0.0
     notes = []
     if abs(correlation) > CORRELATION_NOTE:
         notes.append(
@@ -164,24 +182,75 @@ def fit_gamma_gamma(history: pd.DataFrame) -> GammaGammaFit:
             "while the model assumes them independent, so read its spend predictions "
             "with care."
         )
-    if (low | high).any():
-        names = ", ".join(np.array(["p", "q", "v"])[low | high])
+    at_bound = _at_bound(theta)
+    if at_bound.any():
+        names = ", ".join(np.array(["p", "q", "v"])[at_bound])
         notes.append(
             f"The fit stopped at the search bound of {names} ({LOWER:g} to {UPPER:g}), where "
             "the likelihood is as high or higher beyond it, so read that parameter as a "
             "limit, not an estimate."
         )
-    note = " ".join(notes)
     return GammaGammaFit(
         p=float(p),
         q=float(q),
         v=float(v),
-        log_likelihood=-float(result.fun) * len(x),
+        log_likelihood=mean_ll * len(x),
         customers=len(x),
         correlation=correlation,
         converged=True,
-        note=note,
+        note=" ".join(notes),
     )
+
+
+def _fixed_rate_log_likelihood(theta: np.ndarray, x: np.ndarray, m: np.ndarray):
+    """Per-customer log-likelihood of the mean spend m of x purchases when every customer
+    has the same rate nu (the limit of eq. 1b as q, v -> infinity with q/v = nu): x m is
+    gamma(p x, nu). Gradient in (log p, log nu)."""
+    p, rate = np.exp(theta)
+    px, total = p * x, x * m
+    ll = np.log(x) + px * np.log(rate) + (px - 1) * np.log(total) - rate * total - gammaln(px)
+    d_p = x * (np.log(rate) + np.log(total) - digamma(px))
+    d_rate = px / rate - total
+    return ll, np.stack([d_p * p, d_rate * rate])
+
+
+def _fit_fixed_rate(
+    x: np.ndarray, m: np.ndarray, start: np.ndarray
+) -> tuple[float, float, float] | None:
+    """Maximum of the fixed-nu limit: (p, nu, mean log-likelihood), or None."""
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        ll, grad = _fixed_rate_log_likelihood(theta, x, m)
+        return -float(ll.mean()), -grad.mean(axis=1)
+
+    theta, mean_ll, converged = _search(objective, start)
+    if not converged:
+        return None
+    p, rate = np.exp(theta)
+    return float(p), float(rate), mean_ll
+
+
+def _at_bound(theta: np.ndarray) -> np.ndarray:
+    """Which log-parameters the search left at a bound."""
+    return (theta <= math.log(LOWER) + 1e-9) | (theta >= math.log(UPPER) - 1e-9)
+
+
+def _search(objective, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
+    """L-BFGS-B on the log-parameters: the end point, its mean log-likelihood and whether
+    the gradient is small there (ignoring a bound's outward pull)."""
+    bounds = [(math.log(LOWER), math.log(UPPER))] * len(start)
+    options = {"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10}
+    with np.errstate(all="ignore"):
+        result = minimize(
+            objective, start, jac=True, method="L-BFGS-B", bounds=bounds, options=options
+        )
+        _, grad = objective(result.x)
+    low = result.x <= bounds[0][0] + 1e-9
+    high = result.x >= bounds[0][1] - 1e-9
+    projected = np.where((low & (grad > 0)) | (high & (grad < 0)), 0.0, grad)
+    finite = bool(np.all(np.isfinite(result.x)))
+    converged = finite and np.max(np.abs(projected)) < GRADIENT_TOLERANCE
+    return result.x, -float(result.fun), converged
 
 
 def expected_spend(fit: GammaGammaFit, history: pd.DataFrame) -> pd.Series:

@@ -77,16 +77,16 @@ class Segmentation:
             "method": self.method,
             "k": self.k,
             "k_reason": self.k_reason,
-            "silhouette": _plain(self.silhouette, _MEASURE_DIGITS),
+            "silhouette": plain(self.silhouette, _MEASURE_DIGITS),
             "sweep": [
-                {key: _plain(value, _MEASURE_DIGITS) for key, value in row.items()}
+                {key: plain(value, _MEASURE_DIGITS) for key, value in row.items()}
                 for row in self.sweep.to_dict(orient="records")
             ],
             "clusters": [
                 _cluster_summary(row, self.profiles)
                 for row in self.profiles.table.to_dict(orient="records")
             ],
-            "rfm_agreement": _plain(self.profiles.rfm_agreement, _MEASURE_DIGITS),
+            "rfm_agreement": plain(self.profiles.rfm_agreement, _MEASURE_DIGITS),
             "notes": list(self.notes),
         }
 
@@ -172,17 +172,17 @@ def _cluster_summary(row: dict, profiles: Profiles) -> dict:
     summary = {}
     for key, value in row.items():
         digits = _SHARE_DIGITS if key.endswith("_share") else _AMOUNT_DIGITS
-        summary[key] = _plain(value, digits)
+        summary[key] = plain(value, digits)
     if profiles.countries is not None:
         countries = profiles.countries[profiles.countries[CLUSTER] == row[CLUSTER]]
         summary["top_countries"] = [
-            {"country": _plain(c), "customers": int(n), "share": _plain(s, _SHARE_DIGITS)}
+            {"country": plain(c), "customers": int(n), "share": plain(s, _SHARE_DIGITS)}
             for c, n, s in countries[["country", "customers", "share"]].itertuples(index=False)
         ]
     return summary
 
 
-def _plain(value: object, digits: int = _MEASURE_DIGITS) -> object:
+def plain(value: object, digits: int = _MEASURE_DIGITS) -> object:
     """A JSON value: ints as int, floats rounded to ``digits``, missing as None, else text."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         return int(value)

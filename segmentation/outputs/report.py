@@ -11,12 +11,16 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from segmentation.errors import DataError
 from segmentation.schema import FREQUENCY, MONETARY, RECENCY, RFM_COLUMNS
+
+if TYPE_CHECKING:
+    from segmentation.models.forecast import Forecast
 
 #: One colour per segment, in segment order (the app uses the same), readable on light
 #: and dark backgrounds.
@@ -89,8 +93,14 @@ def build_report(
     colours: Mapping[str, str] | None = None,
     source: str = "",
     method: str = "",
+    forecast: Forecast | None = None,
 ) -> str:
-    """The HTML text of the segment report of ``customers`` (one row per customer)."""
+    """The HTML text of the segment report of ``customers`` (one row per customer).
+
+    With a ``forecast`` whose per-segment table ``segment_column`` has the same segment names
+    (:meth:`~segmentation.models.forecast.Forecast.with_segments`), each card and a table give
+    the segment's predicted value and risk.
+    """
     table = segment_table(customers, segment_column)
     if order:
         table = table.reindex([s for s in order if s in table.index])
@@ -105,6 +115,7 @@ def build_report(
     e = html.escape
     created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     revenue = float(customers[MONETARY].sum())
+    value = _value_table(forecast, segment_column, names)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -118,6 +129,16 @@ def build_report(
         _figure("Customers", f"{len(customers):,}"),
         _figure("Revenue", f"£{revenue:,.0f}"),
         _figure("Segments", f"{len(names):,}"),
+        *(
+            [
+                _figure(
+                    f"Predicted value, next {forecast.horizon_days:,.0f} days",
+                    _pounds(value["clv_total"].sum()),
+                )
+            ]
+            if value is not None
+            else []
+        ),
         "</div>",
         "<h2>Segments</h2>",
         '<div class="cards">',
@@ -131,6 +152,7 @@ def build_report(
             f"<b>{row['revenue_share']:.1%}</b> of revenue</p>"
             f'<p class="muted">Last purchase {row[RECENCY]:,.0f} days ago on average · '
             f"{row[FREQUENCY]:,.1f} orders · £{row[MONETARY]:,.0f} spent</p>"
+            + (_value_line(value.loc[name], forecast) if value is not None else "")
             + (f"<p><b>Action:</b> {e(actions[name])}</p>" if actions.get(name) else "")
             + "</div>"
         )
@@ -144,9 +166,57 @@ def build_report(
         _snake_plot(_standardised_means(customers, segment_column, names), colours),
         "<h2>Table</h2>",
         _table(table),
+        *(_value_section(value, forecast) if value is not None else []),
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _value_table(
+    forecast: Forecast | None, segment_column: str, names: Sequence[str]
+) -> pd.DataFrame | None:
+    """The forecast's per-segment table in the report's segment order (None without one)."""
+    if forecast is None or segment_column not in forecast.segments:
+        return None
+    table = forecast.segments[segment_column]
+    return table.reindex(names).fillna(0.0)
+
+
+def _pounds(amount: float) -> str:
+    return f"£{amount:,.0f}"
+
+
+def _value_line(row: pd.Series, forecast: Forecast) -> str:
+    """A card's predicted value and risk."""
+    # imported here: the app's first page imports this module for its colours, and the
+    # models' libraries would slow it down
+    from segmentation.models.forecast import value_and_risk
+
+    return f"<p>{html.escape(value_and_risk(row, forecast.horizon_days, forecast.risk_days))}</p>"
+
+
+def _value_section(value: pd.DataFrame, forecast: Forecast) -> list[str]:
+    """The predicted value and risk of every segment, with what the figures mean."""
+    e = html.escape
+    horizon, risk = f"{forecast.horizon_days:,.0f}", f"{forecast.risk_days:,.0f}"
+    head = (
+        f"<tr><th>Segment</th><th>Predicted value, next {horizon} days (£)</th>"
+        f"<th>Per customer (£)</th><th>Likely not to buy in {risk} days</th>"
+        "<th>Revenue at risk (£)</th></tr>"
+    )
+    rows = [
+        f"<tr><td>{e(str(name))}</td><td>{r['clv_total']:,.0f}</td><td>{r['clv_mean']:,.0f}</td>"
+        f"<td>{r['likely_silent_share']:.1%}</td><td>{r['revenue_at_risk']:,.0f}</td></tr>"
+        for name, r in value.iterrows()
+    ]
+    return [
+        "<h2>Value and risk</h2>",
+        f'<p class="muted">Predicted with the BG/NBD and Gamma-Gamma models fitted on every '
+        f"purchase up to {forecast.as_of:%Y-%m-%d}. Likely not to buy: no purchase in the next "
+        f"{risk} days is more likely than not. Revenue at risk: the revenue of the last 365 days "
+        "of the customers likely not to buy.</p>",
+        "<table>" + head + "".join(rows) + "</table>",
+    ]
 
 
 def _colour(value: object, default: str) -> str:

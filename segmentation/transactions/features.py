@@ -35,16 +35,20 @@ def default_snapshot(clean: CleanResult | pd.DataFrame) -> pd.Timestamp:
     return pd.Timestamp(last) + pd.Timedelta(days=1)
 
 
-def parse_snapshot(value: str | date | datetime | pd.Timestamp | None) -> pd.Timestamp | None:
-    """A snapshot date from ``YYYY-MM-DD`` text or a date; ``None`` stays ``None``."""
+def parse_snapshot(
+    value: str | date | datetime | pd.Timestamp | None, what: str = "snapshot date"
+) -> pd.Timestamp | None:
+    """A snapshot date (or the date ``what`` names) from ``YYYY-MM-DD`` text or a date;
+    ``None`` stays ``None``."""
     if value is None or isinstance(value, pd.Timestamp):
         return value
     try:
-        return pd.Timestamp(value)
+        parsed = pd.Timestamp(value)
     except (ValueError, TypeError):
-        raise DataError(
-            f"The snapshot date {value!r} is not a date; write it as YYYY-MM-DD."
-        ) from None
+        parsed = pd.NaT
+    if parsed is pd.NaT:
+        raise DataError(f"The {what} {value!r} is not a date; write it as YYYY-MM-DD.")
+    return parsed
 
 
 @dataclass(frozen=True)

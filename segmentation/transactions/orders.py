@@ -10,9 +10,11 @@ Cleaning builds the table in the statement that counts what each step removed.
 from __future__ import annotations
 
 import ibis
+import pandas as pd
 from ibis import _
+from ibis.backends import BaseBackend
 
-from segmentation.engine import DECIMAL, joined
+from segmentation.engine import DECIMAL, joined, text_identifiers
 from segmentation.schema import (
     COUNTRY,
     CUSTOMER_ID,
@@ -29,6 +31,8 @@ LINES = "lines"
 PRODUCTS = "distinct_products"
 #: Sums per order, exact (decimal) so that adding them up again loses nothing.
 SUMS = {"monetary": TOTAL_PURCHASE, "total_quantity": QUANTITY}
+#: Revenue of an order in :func:`order_purchases`.
+REVENUE = "revenue"
 
 
 def order_totals(lines: ibis.Table, *keys: str) -> ibis.Table:
@@ -56,3 +60,23 @@ def order_totals(lines: ibis.Table, *keys: str) -> ibis.Table:
     products = lines.select(*customer, STOCK_CODE).distinct()
     products = products.group_by(customer).agg(**{PRODUCTS: _.count()})
     return joined(orders, products, customer)
+
+
+def order_purchases(orders: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
+    """One row per customer and order, from the order totals: ``customer_id, invoice_no,
+    invoice_date`` (the order's first line), ``revenue`` and, where the lines have
+    quantities, ``total_quantity``; sorted by customer, date and invoice.
+
+    The input of the customer-base models (:mod:`segmentation.models.purchase_history`):
+    computed in the engine from the orders, so only one row per order comes to pandas.
+    Orders without a customer id (guests, when their cleaning step is off) are left out.
+    """
+    known = orders.filter(orders[CUSTOMER_ID].notnull())
+    sums = {REVENUE: "monetary", "total_quantity": "total_quantity"}
+    table = known.group_by([CUSTOMER_ID, INVOICE_NO]).agg(
+        **{INVOICE_DATE: known["first_purchase"].min()},
+        **{name: known[c].sum().cast("float64") for name, c in sums.items() if c in known.columns},
+    )
+    frame = text_identifiers(backend.to_pandas(table))
+    order = [CUSTOMER_ID, INVOICE_DATE, INVOICE_NO]
+    return frame.sort_values(order, kind="stable").reset_index(drop=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import ibis
@@ -28,6 +29,7 @@ from segmentation.read.text_scanning import scan_text
 from segmentation.schema import COUNTRY, TOTAL_PURCHASE
 from segmentation.transactions.cleaning import CleaningOptions, CleanResult, clean_transactions
 from segmentation.transactions.features import customer_table
+from segmentation.transactions.orders import order_purchases
 
 #: Engines that read Parquet files and Arrow tables themselves; other engines get the
 #: transactions parsed in memory.
@@ -60,6 +62,13 @@ class FeatureRun:
         table = self.transactions.table
         first = table.order_by(ROW).limit(rows).drop(ROW)
         return text_identifiers(self.transactions.backend.to_pandas(first))
+
+    @cached_property
+    def purchases(self) -> pd.DataFrame:
+        """One row per customer and order with its date and revenue, the customer-base
+        models' input (:func:`~segmentation.transactions.orders.order_purchases`), fetched
+        from the engine's order totals once per run."""
+        return order_purchases(self.cleaned.orders, self.cleaned.backend)
 
     def line_totals(self) -> pd.Series:
         """``total_purchase`` of every clean line, in input order."""

@@ -19,7 +19,7 @@ import pytest
 from streamlit.runtime.caching.cache_utils import CachedFunc
 from streamlit.testing.v1 import AppTest
 
-from app import bundle, movement, segments, sources
+from app import bundle, forecast, movement, segments, sources
 from app.navigation import PAGES as NAVIGATION
 from app.text import markdown_text
 from segmentation.outputs.export import is_formula
@@ -171,7 +171,10 @@ def test_hostile_column_names_are_text_and_can_be_mapped_by_hand() -> None:
     assert at.radio(key="source_choice").value == "upload"
     for page in PAGES:
         at.switch_page(page).run()
-        assert not at.exception and not at.error, page
+        errors = [e.value for e in at.error]
+        if page == "pages/forward/value.py":  # six customers are too few to predict
+            assert len(errors) == 1 and "too few to fit the BG/NBD model" in errors.pop()
+        assert not at.exception and not errors, page
         assert not any(MARKUP.search(v) for v in markdown_values(at)), page
 
 
@@ -309,7 +312,7 @@ def test_an_unexpected_failure_is_one_sentence_and_keeps_the_state(
 
 
 def test_every_cache_is_bounded() -> None:
-    modules = (bundle, segments, sources, movement)
+    modules = (bundle, forecast, movement, segments, sources)
     cached = [getattr(m, name) for m in modules for name in dir(m)]
     cached = [f for f in cached if isinstance(f, CachedFunc)]
     assert len(cached) >= 10

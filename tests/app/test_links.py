@@ -96,14 +96,18 @@ def test_changed_settings_are_written_into_the_address() -> None:
         {"clean_duplicates": "maybe", "k": "11", "auto_k": "1"},
         {"name0": "x" * 500, "name12345": "y", "unknown": "[link](javascript:alert(1))"},
         {"variable": '=HYPERLINK("http://x")', "view": "../../etc/passwd", "data": "upload"},
+        {"horizon": "0", "risk_days": "-1", "discount": "nan", "time_unit": "<b>month</b>"},
+        {"calibration_end": "2024-13-01", "horizon": "1e9", "discount": "101"},
     ],
 )
 def test_a_hostile_link_falls_back_to_the_defaults_with_one_sentence(params) -> None:
     for entry in PAGES:
         at = open_link(params, entry.path)
         assert not at.error, (entry.path, [e.value for e in at.error])
-        assert len(at.warning) == 1, entry.path
-        warning = at.warning[0].value
+        # one sentence on the link (Value and risk may warn about its data as well)
+        about_link = [w.value for w in at.warning if w.icon == ":material/link_off:"]
+        assert len(about_link) == 1, entry.path
+        warning = about_link[0]
         assert warning.startswith("This link's settings")
         assert not MARKUP.search(warning) and not unescaped_markup(warning), warning
         for name in params:
@@ -121,3 +125,24 @@ def test_a_link_to_the_movement_page_keeps_its_dates() -> None:
     ]
     assert at.radio(key="movement_kind").value == "cluster"
     assert "2024-06-01" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_link_carries_the_forecast_settings() -> None:
+    params = {
+        "horizon": "730",
+        "risk_days": "30",
+        "discount": "10.0",
+        "time_unit": "week",
+        "calibration_end": "2024-06-30",
+    }
+    at = open_link(params, "pages/forward/value.py")
+    assert not [w for w in at.warning if w.icon == ":material/link_off:"]
+    assert not at.error
+    state = at.session_state
+    assert (state["forecast_horizon"], state["forecast_risk_days"]) == (730, 30)
+    assert (state["forecast_discount"], state["forecast_time_unit"]) == (10.0, "week")
+    assert state["forecast_calibration_end"].isoformat() == "2024-06-30"
+    labels = {m.label for m in at.metric}
+    assert {"Predicted value, next 730 days", "Likely not to buy in 30 days"} <= labels
+    assert any("up to 2024-06-30 of the" in c.value for c in at.caption)
+    assert {name: at.query_params[name] for name in at.query_params} == params

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from segmentation.models.purchase_history import PurchaseHistory, purchase_history
+from tests.samples import classic_clean_lines
 
 
 @pytest.fixture(scope="session")
@@ -36,14 +37,7 @@ def cdnow_history(cdnow_path: Path) -> PurchaseHistory:
 @pytest.fixture(scope="session")
 def online_retail_orders(online_retail_raw: pd.DataFrame) -> pd.DataFrame:
     """Online Retail after the classic cleaning, one row per line (do not mutate)."""
-    raw = online_retail_raw
-    keep = (
-        raw["CustomerID"].notna()
-        & ~raw["InvoiceNo"].str.startswith("C")
-        & (raw["Quantity"] > 0)
-        & (raw["UnitPrice"] > 0)
-    )
-    lines = raw[keep].drop_duplicates()
+    lines = classic_clean_lines(online_retail_raw)
     return pd.DataFrame(
         {
             "customer_id": lines["CustomerID"].astype("int64"),

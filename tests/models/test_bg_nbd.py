@@ -15,6 +15,7 @@ from scipy.optimize import check_grad, minimize
 from scipy.special import betaln, gammaln, hyp2f1
 from scipy.stats import nbinom
 
+from segmentation.demo import DEMO_TRANSACTIONS
 from segmentation.errors import ModelError
 from segmentation.models import bg_nbd
 from segmentation.models.bg_nbd import (
@@ -28,6 +29,7 @@ from segmentation.models.bg_nbd import (
     probability_no_purchase,
 )
 from segmentation.models.purchase_history import purchase_history
+from segmentation.transactions.pipeline import run_features
 
 # --- The papers' CDNOW sample and UCI Online Retail, read from ../shared/data (skipped where
 # absent); nothing derived from them is stored in the repository.
@@ -172,12 +174,18 @@ def test_new_customer_expectation_matches_integral_and_eq_9(variant: str) -> Non
         assert expected_purchases_new_customer(fit, t)[0] == pytest.approx(eq_9, rel=1e-12)
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_analytic_gradient_matches_finite_differences(variant: str) -> None:
-    rng = np.random.default_rng(3)
+def random_histories(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x, t_x and T of 200 customers with 0-5 repeat purchases over 5-40 periods."""
+    rng = np.random.default_rng(seed)
     x = rng.integers(0, 6, 200).astype(float)
     age = rng.uniform(5, 40, 200)
     tx = np.where(x > 0, age * rng.uniform(0, 1, 200), 0.0)
+    return x, tx, age
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_analytic_gradient_matches_finite_differences(variant: str) -> None:
+    x, tx, age = random_histories(3)
     shift = bg_nbd.SHIFT[variant]
 
     def value(theta: np.ndarray) -> float:
@@ -221,6 +229,28 @@ def test_expected_purchases_where_eq_10_evaluates_badly(a: float, b: float, vari
             keep = np.exp(betaln(a, b_n + j - 1) - betaln(a, b_n))
             want = np.sum(keep * nbinom.sf(j - 1, k, 1 - z))
             assert value == pytest.approx(want, rel=1e-8), (t, xi, ti)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("a", [1.5e5, 1e7])
+def test_predictions_near_a_fixed_dropout_probability(variant: str, a: float) -> None:
+    """Large a and b with a/(a+b) = p (the demo data's fit: a = 1.5e5, b = 9.8e6) are a
+    dropout probability p fixed for everyone. Given lambda ~ gamma(r+x, alpha+T) and alive,
+    a customer makes (1 - e^(-lambda p t))/p purchases in t, whose mean is
+    (1 - ((alpha+T)/(alpha+T+p t))^(r+x))/p; the odds of having dropped out after the last
+    purchase are p/(1-p) ((alpha+T)/(alpha+t_x))^(r+x) for x > 0 (both variants)."""
+    r, alpha, p, t = 0.55, 27.3, 0.015, 90.0
+    table = pd.DataFrame(
+        {"frequency": [0, 4, 30], "recency": [0.0, 80.0, 200.0], "T": [120.0, 150.0, 210.0]}
+    )
+    x, tx, age = (table[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    odds = p / (1 - p) * ((alpha + age) / (alpha + tx)) ** (r + x)
+    n = x + (variant == "mbg/nbd")
+    alive = np.where(n > 0, 1 / (1 + odds), 1.0)
+    given_alive = (1 - ((alpha + age) / (alpha + age + p * t)) ** (r + x)) / p
+    fit = BgNbdFit(r, alpha, a, a * (1 - p) / p, variant=variant)
+    np.testing.assert_allclose(probability_alive(fit, table), alive, rtol=1e-5)
+    np.testing.assert_allclose(expected_purchases(fit, table, t), alive * given_alive, rtol=1e-5)
 
 
 # --- Closed forms against a simulation of the process --------------------------------------
@@ -285,6 +315,67 @@ def test_predictions_match_a_simulation_of_the_process(variant: str) -> None:
     # New customers: E[X(T)] (eq. 9) against the simulated repeat purchases in (0, T].
     difference = x - expected_purchases_new_customer(fit, table["T"].to_numpy())
     assert abs(difference.mean()) <= 4 * difference.std() / math.sqrt(len(difference))
+
+
+# --- The edge of one dropout probability for everyone --------------------------------------
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_fixed_dropout_likelihood_is_the_limit_of_eq_6_with_its_gradient(variant: str) -> None:
+    x, tx, age = random_histories(5)
+    shift = bg_nbd.SHIFT[variant]
+    r, alpha, p = 0.6, 4.0, 0.05
+    theta = np.array([math.log(r), math.log(alpha), math.log(p / (1 - p))])
+    fixed = bg_nbd._fixed_dropout_log_likelihood(theta, x, tx, age, shift)[0]
+    for concentration, rtol in [(1e5, 1e-4), (1e7, 1e-6)]:
+        params = np.array([r, alpha, p * concentration, (1 - p) * concentration])
+        limit = bg_nbd._log_likelihood(params, x, tx, age, shift)[0]
+        np.testing.assert_allclose(limit, fixed, rtol=rtol)
+
+    def value(theta: np.ndarray) -> float:
+        return bg_nbd._fixed_dropout_log_likelihood(theta, x, tx, age, shift)[0].sum()
+
+    def gradient(theta: np.ndarray) -> np.ndarray:
+        return bg_nbd._fixed_dropout_log_likelihood(theta, x, tx, age, shift)[1].sum(axis=1)
+
+    error = check_grad(value, gradient, theta, epsilon=1e-7)
+    assert error <= 1e-4 * max(1.0, np.linalg.norm(gradient(theta)))
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_a_base_with_one_dropout_probability_is_fitted(variant: str, seed: int) -> None:
+    """Customers who all drop out with p = 0.05 after each purchase: the likelihood is
+    nearly flat as a, b grow at a fixed ratio, and the search either stops at a narrow beta
+    or goes to the edge, whose fit is the fixed-p limit; p is recovered either way."""
+    truth = BgNbdFit(0.8, 5.0, 0.05 * 1e9, 0.95 * 1e9, variant=variant)
+    table, _, _ = simulate(truth, 20_000, 1.0, seed=seed)
+    fit = fit_bg_nbd(table, variant)
+    assert fit.converged and not fit.no_dropout and fit.a + fit.b > 100
+    assert fit.a / (fit.a + fit.b) == pytest.approx(0.05, abs=0.005)
+    assert (fit.r, fit.alpha) == (pytest.approx(0.8, rel=0.05), pytest.approx(5.0, rel=0.05))
+    if fit.a + fit.b > bg_nbd.EDGE_CONCENTRATION:
+        assert fit.a + fit.b == pytest.approx(bg_nbd.FIXED_CONCENTRATION)
+        assert "drops out with the same probability" in fit.note
+        assert_one_sentence(fit.note)
+    assert np.isfinite(expected_purchases(fit, table, 10.0)).all()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_demo_calibration_fits_at_one_dropout_probability(variant: str) -> None:
+    """The demo data to 2024-09-09 (the app's default calibration): both variants go to the
+    fixed-p edge, in days and in weeks alike."""
+    purchases = run_features(DEMO_TRANSACTIONS).purchases
+    fits = {
+        unit: fit_bg_nbd(purchase_history(purchases, "2024-09-09", unit).customers, variant)
+        for unit in ("day", "week")
+    }
+    for fit in fits.values():
+        assert fit.a + fit.b == pytest.approx(bg_nbd.FIXED_CONCENTRATION)
+        assert "drops out with the same probability" in fit.note
+    day, week = fits["day"], fits["week"]
+    assert day.alpha == pytest.approx(7 * week.alpha, rel=1e-4)
+    assert day.a == pytest.approx(week.a, rel=1e-4) and day.r == pytest.approx(week.r, rel=1e-4)
 
 
 # --- lifetimes as a cross-check ------------------------------------------------------------

@@ -139,6 +139,46 @@ def test_analytic_gradient_matches_finite_differences() -> None:
         assert error <= 1e-4 * max(1.0, np.linalg.norm(gradient(theta))), params
 
 
+def test_fixed_rate_likelihood_is_the_limit_of_eq_1b_with_its_gradient() -> None:
+    table = simulate(2.0, 4.0, 50.0, 300, seed=4)
+    table = table[table["frequency"] > 0]
+    x = table["frequency"].to_numpy(float)
+    m = table["monetary_value"].to_numpy()
+    p, rate = 2.0, 0.08
+    theta = np.log([p, rate])
+    fixed = gamma_gamma._fixed_rate_log_likelihood(theta, x, m)[0]
+    for q, rtol in [(1e5, 1e-3), (1e8, 1e-6)]:
+        limit = gamma_gamma._log_likelihood(np.array([p, q, q / rate]), x, m)[0]
+        np.testing.assert_allclose(limit, fixed, rtol=rtol)
+
+    def value(theta: np.ndarray) -> float:
+        return gamma_gamma._fixed_rate_log_likelihood(theta, x, m)[0].sum()
+
+    def gradient(theta: np.ndarray) -> np.ndarray:
+        return gamma_gamma._fixed_rate_log_likelihood(theta, x, m)[1].sum(axis=1)
+
+    error = check_grad(value, gradient, theta, epsilon=1e-7)
+    assert error <= 1e-4 * max(1.0, np.linalg.norm(gradient(theta)))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_customers_with_one_spending_rate_are_fitted(seed: int) -> None:
+    """Every customer's purchases gamma(3, 0.05), a mean of 60: the likelihood is nearly flat
+    as q, v grow at a fixed ratio, and the search either stops at a narrow gamma of nu or
+    goes to the edge, whose fit is the fixed-nu limit; p and the mean are recovered."""
+    table = simulate(3.0, 1e12, 2e13, 5_000, seed=seed).drop(columns="future")
+    fit = fit_gamma_gamma(table)
+    assert fit.converged and fit.q > 100
+    assert fit.p == pytest.approx(3.0, rel=0.1)
+    assert fit.mean_spend == pytest.approx(60.0, rel=0.02)
+    if fit.q > gamma_gamma.EDGE_CONCENTRATION:
+        assert fit.q == gamma_gamma.FIXED_CONCENTRATION
+        assert "spends around the same mean" in fit.note
+        assert_one_sentence(fit.note)
+        spend = expected_spend(fit, table)
+        np.testing.assert_allclose(spend, fit.mean_spend, rtol=1e-6)
+
+
 @pytest.mark.real
 def test_agrees_with_lifetimes_on_cdnow(cdnow_history) -> None:
     lifetimes = pytest.importorskip("lifetimes", reason="lifetimes (a dev requirement) absent")

@@ -119,3 +119,29 @@ def test_hostile_text_everywhere_is_escaped_and_reads_as_itself(customers: pd.Da
     for raw in (*names, HOSTILE_STRINGS[8], HOSTILE_STRINGS[9]):
         assert raw in shown
     assert f"Source: {HOSTILE_STRINGS[0]}.csv · Method: {HOSTILE_STRINGS[1]}" in shown
+
+
+def test_report_gives_each_segment_its_predicted_value_and_risk() -> None:
+    from segmentation.models.forecast import customers_at, forecast
+    from tests.samples import simulated_purchases
+
+    purchases = simulated_purchases(customers=300)
+    customers = customers_at(purchases, purchases["invoice_date"].max())
+    names = np.where(customers["frequency"] > 3, "<b>Regulars</b>", "Lost & gone")
+    customers = customers.assign(segment=names)
+    labels = customers.set_index("customer_id")[["segment"]]
+    result = forecast(purchases, segments=labels)
+    value = result.segments["segment"]
+    text = build_report(customers, forecast=result)
+    assert "<b>Regulars</b>" not in text and "&lt;b&gt;Regulars&lt;/b&gt;" in text
+    section = text[text.index("<h2>Value and risk</h2>") :]
+    for name, row in value.iterrows():
+        cells = (
+            f"<td>{row['clv_total']:,.0f}</td><td>{row['clv_mean']:,.0f}</td>"
+            f"<td>{row['likely_silent_share']:.1%}</td><td>{row['revenue_at_risk']:,.0f}</td>"
+        )
+        assert cells in section, name
+    total = f"£{value['clv_total'].sum():,.0f}"
+    assert f"{total}<span>Predicted value, next 365 days</span>" in text
+    assert text.count("likely not to buy in the next 90 days, ") == len(value)  # the cards
+    assert "Value and risk" not in build_report(customers)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from segmentation.engine import as_table, connect
-from segmentation.transactions.orders import LINES, PRODUCTS, order_totals
+from segmentation.transactions.orders import LINES, PRODUCTS, order_purchases, order_totals
 
 FRAME = pd.DataFrame(
     {
@@ -58,3 +58,35 @@ def test_keys_split_orders_and_products():
     assert orders.loc[(0, "3"), LINES] == 2 and orders.loc[(1, "3"), LINES] == 1
     assert orders.loc[(0, "3"), PRODUCTS] == 2 and orders.loc[(1, "3"), PRODUCTS] == 1
     assert orders.loc[(0, "1"), PRODUCTS] == 2
+
+
+def test_purchases_are_one_row_per_customer_and_order_by_hand():
+    backend = connect()
+    purchases = order_purchases(order_totals(as_table(FRAME, backend)), backend)
+    # the guest order 4 is left out; a's order 3 is one purchase of its three lines
+    assert purchases.columns.tolist() == [
+        "customer_id",
+        "invoice_no",
+        "invoice_date",
+        "revenue",
+        "total_quantity",
+    ]
+    assert purchases["customer_id"].tolist() == ["a", "b", "b"]
+    assert purchases["invoice_no"].tolist() == ["3", "1", "2"]
+    assert purchases["revenue"].tolist() == [11.5, 20.0, 20.0]
+    assert purchases["total_quantity"].tolist() == [7.0, 3.0, 4.0]
+    assert purchases["invoice_date"].tolist() == [
+        pd.Timestamp("2024-01-30 12:00"),
+        pd.Timestamp("2024-01-01 10:00"),
+        pd.Timestamp("2024-01-20 18:00"),
+    ]
+
+
+def test_an_order_in_two_countries_is_one_purchase_on_its_first_date():
+    frame = FRAME.assign(country=["France", "Spain", "Germany", "Spain", "Spain", "EIRE", "Spain"])
+    backend = connect()
+    orders = order_totals(as_table(frame, backend))
+    assert backend.to_pandas(orders)["invoice_no"].value_counts()["1"] == 2
+    purchases = order_purchases(orders, backend).set_index("invoice_no")
+    assert purchases.loc["1", "revenue"] == 20.0
+    assert purchases.loc["1", "invoice_date"] == pd.Timestamp("2024-01-01 10:00")
