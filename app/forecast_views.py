@@ -15,7 +15,8 @@ from app.formats import count, money
 from segmentation.models.forecast import LIKELY_SILENT, Forecast
 
 #: Columns of the forecast's tables as the page shows them: column -> (label, format), the
-#: format ``money`` (whole pounds), ``share`` (a percentage) or a printf format.
+#: format ``money`` (whole pounds), ``amount`` (two decimals with thousands separators),
+#: ``share`` (a percentage) or a printf format.
 SEGMENT_VIEW: dict[str, tuple[str, str]] = {
     "customers": ("Customers", "money"),
     "clv_total": ("Predicted value (£)", "money"),
@@ -46,10 +47,12 @@ ACCURACY_VIEW: dict[str, tuple[str, str]] = {
     "predictor": ("Predictor", ""),
     "predicted": ("Predicted total", "money"),
     "actual": ("Actual total", "money"),
-    "mae": ("MAE per customer", "%.2f"),
-    "rmse": ("RMSE per customer", "%.2f"),
+    "mae": ("MAE per customer", "amount"),
+    "rmse": ("RMSE per customer", "amount"),
     "correlation": ("Correlation", "%.3f"),
 }
+#: Decimals each named format rounds to.
+DIGITS = {"money": 0, "amount": 2, "share": 3}
 INDEX_LABELS = {"segment": "Segment", "customer_id": "Customer"}
 #: Height of a table row in pixels, to show every row of a short table.
 TABLE_ROW = 35
@@ -63,10 +66,10 @@ def show_table(table: pd.DataFrame, view: dict[str, tuple[str, str]], index: str
     columns |= {c: v for c, v in view.items() if c in frame.columns}
     shown = frame[list(columns)].copy()
     for column, (_, fmt) in columns.items():
-        if fmt in ("money", "share"):
-            shown[column] = shown[column].round(0 if fmt == "money" else 3)
+        if fmt in DIGITS:
+            shown[column] = shown[column].round(DIGITS[fmt])
     shown.columns = [label for label, _ in columns.values()]
-    formats = {"money": "localized", "share": "percent"}
+    formats = {"money": "localized", "amount": "localized", "share": "percent"}
     config = {
         label: st.column_config.NumberColumn(format=formats.get(fmt, fmt))
         for label, fmt in columns.values()

@@ -12,7 +12,8 @@ st.title("Customer segmentation")
 st.markdown(
     "This app turns an online shop's transaction export into one row per customer "
     "(recency, frequency, monetary value) and groups the customers into segments you can act on. "
-    "Load your data, check the cleaning, explore the customers, then cluster and profile them."
+    "Load your data, check the cleaning, explore the customers, cluster and profile them, then "
+    "look forward: what each segment is worth next, who is slipping away and who moved."
 )
 
 bundle = current_bundle()
