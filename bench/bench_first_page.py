@@ -4,10 +4,12 @@ Run from the repository root: ``python -m bench.bench_first_page [--rounds 3] [-
 Each round starts a fresh server for every target (this checkout's app, any other
 checkout given with ``--app``, and a bare Streamlit page with one ``st.metric``), opens
 the address in a new headless Chromium context and times until the first metric is
-visible: the first visit to a fresh server. A second new context on the same, now warm,
-server is timed the same way: a new session on a warm server, in a browser that has not
-seen the app (it loads Streamlit's scripts and fonts). Last, a new tab in that browser: a
-new session whose browser has the scripts and fonts already. Targets take turns within
+visible: the first visit to a fresh server. Once that session's script has finished (the
+Overview computes its segments after the figures), a second new context on the same, now
+warm, server is timed the same way: a new session on a warm server, in a browser that has
+not seen the app (it loads Streamlit's scripts and fonts). Last, once that one has finished
+too, a new tab in that browser: a new session whose browser has the scripts and fonts
+already. Targets take turns within
 each round, so a drift of the machine's speed touches them alike. Prints the median of
 the rounds and every figure.
 """
@@ -22,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app, settle
 
 BARE_PAGE = 'import streamlit as st\n\nst.metric("Customers", "3,000")\n'
 FIGURE = '[data-testid="stMetric"]'
@@ -37,12 +39,14 @@ def _free_port() -> int:
 
 def first_figure(context, url: str) -> float:
     """Seconds from opening ``url`` in a new tab of ``context`` until the first metric is
-    visible."""
+    visible; then waits for the script run to finish."""
     page = context.new_page()
     start = time.perf_counter()
     page.goto(url)
     page.locator(FIGURE).first.wait_for(state="visible", timeout=180_000)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    settle(page)
+    return seconds
 
 
 def measure(browser, script: Path, cwd: Path, log: Path) -> tuple[float, float, float]:
