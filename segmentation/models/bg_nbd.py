@@ -19,16 +19,15 @@ by :func:`segmentation.models.purchase_history.purchase_history`, in one time un
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from segmentation.errors import ModelError
+from segmentation.models.likelihood import PerCustomer, Search, maximise
 
 Variant = Literal["bg/nbd", "mbg/nbd"]
 SHIFT: dict[str, int] = {"bg/nbd": 0, "mbg/nbd": 1}
@@ -160,27 +159,9 @@ def _start(x: np.ndarray, age: np.ndarray) -> np.ndarray:
     return np.log(np.clip([1.0, alpha, 1.0, 3.0], LOWER * 10, UPPER / 10))
 
 
-def _maximise(
-    objective: Callable[[np.ndarray], tuple[float, np.ndarray]], start: np.ndarray
-) -> tuple[np.ndarray, float, bool, np.ndarray]:
-    """L-BFGS-B on the log-parameters; converged when the projected gradient is small."""
-    bounds = [(math.log(LOWER), math.log(UPPER))] * len(start)
-    result = minimize(
-        objective,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10},
-    )
-    theta = result.x
-    _, grad = objective(theta)
-    low, high = theta <= bounds[0][0] + 1e-9, theta >= bounds[0][1] - 1e-9
-    projected = np.where((low & (grad > 0)) | (high & (grad < 0)), 0.0, grad)
-    converged = bool(np.all(np.isfinite(theta))) and float(np.max(np.abs(projected))) < (
-        GRADIENT_TOLERANCE
-    )
-    return theta, -float(result.fun), converged, low | high
+def _maximise(per_customer: PerCustomer, start: np.ndarray) -> Search:
+    """The shared search within this model's bounds and gradient tolerance."""
+    return maximise(per_customer, start, (LOWER, UPPER), GRADIENT_TOLERANCE)
 
 
 def fit_bg_nbd(history: pd.DataFrame, variant: Variant = "bg/nbd") -> BgNbdFit:
@@ -203,12 +184,10 @@ def fit_bg_nbd(history: pd.DataFrame, variant: Variant = "bg/nbd") -> BgNbdFit:
             "calibration period or more customers)."
         )
 
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        ll, grad = _log_likelihood(np.exp(theta), x, tx, age, shift)
-        return -float(ll.mean()), -grad.mean(axis=1)
+    def per_customer(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _log_likelihood(np.exp(theta), x, tx, age, shift)
 
-    with np.errstate(all="ignore"):
-        theta, mean_ll, converged, at_bound = _maximise(objective, _start(x, age))
+    theta, mean_ll, converged, at_bound = _maximise(per_customer, _start(x, age))
     r, alpha, a, b = np.exp(theta)
     ll = mean_ll * customers
     # Towards no dropout (a/(a+b) -> 0, by a -> 0 or b -> infinity) the likelihood tends to
@@ -285,15 +264,14 @@ def fit_bg_nbd(history: pd.DataFrame, variant: Variant = "bg/nbd") -> BgNbdFit:
 def _fit_no_dropout(x: np.ndarray, age: np.ndarray) -> tuple[float, float, float] | None:
     """Maximum of the a = 0 limit (NBD): (r, alpha, mean log-likelihood), or None."""
 
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+    def per_customer(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         r, alpha = np.exp(theta)
         ll = _nbd_log_likelihood(np.exp(theta), x, age)
         d_r = digamma(r + x) - digamma(r) + np.log(alpha) - np.log(alpha + age)
         d_alpha = r / alpha - (r + x) / (alpha + age)
-        return -float(ll.mean()), -np.array([(d_r * r).mean(), (d_alpha * alpha).mean()])
+        return ll, np.stack([d_r * r, d_alpha * alpha])
 
-    with np.errstate(all="ignore"):
-        theta, mean_ll, converged, _ = _maximise(objective, _start(x, age)[:2])
+    theta, mean_ll, converged, _ = _maximise(per_customer, _start(x, age)[:2])
     if not converged:
         return None
     r, alpha = np.exp(theta)
@@ -329,13 +307,11 @@ def _fit_fixed_dropout(
 ) -> tuple[float, float, float, float] | None:
     """Maximum of the fixed-p limit: (r, alpha, p, mean log-likelihood), or None."""
 
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        ll, grad = _fixed_dropout_log_likelihood(theta, x, tx, age, shift)
-        return -float(ll.mean()), -grad.mean(axis=1)
+    def per_customer(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _fixed_dropout_log_likelihood(theta, x, tx, age, shift)
 
     logit = math.log(p) - math.log1p(-p)
-    with np.errstate(all="ignore"):
-        theta, mean_ll, converged, _ = _maximise(objective, np.r_[start, logit])
+    theta, mean_ll, converged, _ = _maximise(per_customer, np.r_[start, logit])
     if not converged:
         return None
     return float(np.exp(theta[0])), float(np.exp(theta[1])), float(expit(theta[2])), mean_ll

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln
 
 from segmentation.errors import ModelError
+from segmentation.models.likelihood import PerCustomer, Search, maximise
 
 MIN_REPEAT_CUSTOMERS = 20
 #: Above this |correlation| of frequency and mean spend the fit carries a note.
@@ -136,15 +136,14 @@ def fit_gamma_gamma(history: pd.DataFrame) -> GammaGammaFit:
             f"it needs at least {MIN_REPEAT_CUSTOMERS} repeat customers."
         )
 
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        ll, grad = _log_likelihood(np.exp(theta), x, m)
-        return -float(ll.mean()), -grad.mean(axis=1)
+    def per_customer(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _log_likelihood(np.exp(theta), x, m)
 
     # Start from the moments: p from the spread of the mean spends, q = 3, v to match the mean.
     spread = float(np.var(m) / np.mean(m) ** 2) if len(m) > 1 else 1.0
     p0 = 1.0 / max(spread, 1e-3)
     start = np.log([p0, 3.0, 2.0 * float(np.mean(m)) / p0])
-    theta, mean_ll, converged = _search(objective, start)
+    theta, mean_ll, converged, at_bound = _search(per_customer, start)
     p, q, v = np.exp(theta)
     if q <= 1:
         raise ModelError(_infinite_mean(q))
@@ -182,7 +181,6 @@ def fit_gamma_gamma(history: pd.DataFrame) -> GammaGammaFit:
             "while the model assumes them independent, so read its spend predictions "
             "with care."
         )
-    at_bound = _at_bound(theta)
     if at_bound.any():
         names = ", ".join(np.array(["p", "q", "v"])[at_bound])
         notes.append(
@@ -219,38 +217,19 @@ def _fit_fixed_rate(
 ) -> tuple[float, float, float] | None:
     """Maximum of the fixed-nu limit: (p, nu, mean log-likelihood), or None."""
 
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        ll, grad = _fixed_rate_log_likelihood(theta, x, m)
-        return -float(ll.mean()), -grad.mean(axis=1)
+    def per_customer(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _fixed_rate_log_likelihood(theta, x, m)
 
-    theta, mean_ll, converged = _search(objective, start)
+    theta, mean_ll, converged, _ = _search(per_customer, start)
     if not converged:
         return None
     p, rate = np.exp(theta)
     return float(p), float(rate), mean_ll
 
 
-def _at_bound(theta: np.ndarray) -> np.ndarray:
-    """Which log-parameters the search left at a bound."""
-    return (theta <= math.log(LOWER) + 1e-9) | (theta >= math.log(UPPER) - 1e-9)
-
-
-def _search(objective, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
-    """L-BFGS-B on the log-parameters: the end point, its mean log-likelihood and whether
-    the gradient is small there (ignoring a bound's outward pull)."""
-    bounds = [(math.log(LOWER), math.log(UPPER))] * len(start)
-    options = {"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10}
-    with np.errstate(all="ignore"):
-        result = minimize(
-            objective, start, jac=True, method="L-BFGS-B", bounds=bounds, options=options
-        )
-        _, grad = objective(result.x)
-    low = result.x <= bounds[0][0] + 1e-9
-    high = result.x >= bounds[0][1] - 1e-9
-    projected = np.where((low & (grad > 0)) | (high & (grad < 0)), 0.0, grad)
-    finite = bool(np.all(np.isfinite(result.x)))
-    converged = finite and np.max(np.abs(projected)) < GRADIENT_TOLERANCE
-    return result.x, -float(result.fun), converged
+def _search(per_customer: PerCustomer, start: np.ndarray) -> Search:
+    """The shared search within this model's bounds and gradient tolerance."""
+    return maximise(per_customer, start, (LOWER, UPPER), GRADIENT_TOLERANCE)
 
 
 def expected_spend(fit: GammaGammaFit, history: pd.DataFrame) -> pd.Series:
