@@ -17,7 +17,7 @@ from scipy.stats import nbinom
 
 from segmentation.demo import DEMO_TRANSACTIONS
 from segmentation.errors import ModelError
-from segmentation.models import bg_nbd
+from segmentation.models import bg_nbd, likelihood
 from segmentation.models.bg_nbd import (
     BgNbdFit,
     expected_purchases,
@@ -485,13 +485,13 @@ def test_unknown_variant_is_one_sentence() -> None:
 def test_a_search_that_stops_short_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
     """A search that ends away from a maximum (here: stopped after one step) is refused."""
     table, _, _ = simulate(BgNbdFit(**CDNOW_BG_NBD), 2_000, 1.0, seed=9)
-    original = bg_nbd.minimize
+    original = likelihood.minimize
 
     def one_step(*args, **kwargs):
         kwargs["options"] = {**kwargs["options"], "maxiter": 1}
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(bg_nbd, "minimize", one_step)
+    monkeypatch.setattr(likelihood, "minimize", one_step)
     with pytest.raises(ModelError) as error:
         fit_bg_nbd(table)
     assert "did not converge" in str(error.value)

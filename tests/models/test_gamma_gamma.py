@@ -15,7 +15,7 @@ from scipy.optimize import check_grad
 from scipy.special import gammaln
 
 from segmentation.errors import ModelError
-from segmentation.models import gamma_gamma
+from segmentation.models import gamma_gamma, likelihood
 from segmentation.models.gamma_gamma import (
     GammaGammaFit,
     expected_spend,
@@ -256,13 +256,13 @@ def test_bad_tables_are_one_sentence(table: pd.DataFrame, words: str) -> None:
 
 def test_a_search_that_stops_short_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
     table = simulate(2.0, 4.0, 50.0, 2_000, seed=6).drop(columns="future")
-    original = gamma_gamma.minimize
+    original = likelihood.minimize
 
     def one_step(*args, **kwargs):
         kwargs["options"] = {**kwargs["options"], "maxiter": 1}
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(gamma_gamma, "minimize", one_step)
+    monkeypatch.setattr(likelihood, "minimize", one_step)
     with pytest.raises(ModelError) as error:
         fit_gamma_gamma(table)
     assert "did not converge" in str(error.value)
