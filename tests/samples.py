@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -169,3 +170,9 @@ def classic_clean_lines(raw: pd.DataFrame) -> pd.DataFrame:
         & (raw["UnitPrice"] > 0)
     )
     return raw[keep].drop_duplicates()
+
+
+def assert_one_sentence(message: str) -> None:
+    """A model's error: one sentence, capitalised and ending in a full stop."""
+    assert message[0].isupper() and message.endswith("."), message
+    assert not re.search(r"[.;:] [A-Z]", message), message

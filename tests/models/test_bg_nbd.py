@@ -4,7 +4,6 @@ lifetimes as a cross-check, and the no-dropout edge of Online Retail."""
 from __future__ import annotations
 
 import math
-import re
 import warnings
 
 import numpy as np
@@ -30,6 +29,7 @@ from segmentation.models.bg_nbd import (
 )
 from segmentation.models.purchase_history import purchase_history
 from segmentation.transactions.pipeline import run_features
+from tests.samples import assert_one_sentence
 
 # --- The papers' CDNOW sample and UCI Online Retail, read from ../shared/data (skipped where
 # absent); nothing derived from them is stored in the repository.
@@ -43,11 +43,6 @@ VARIANTS = ["bg/nbd", "mbg/nbd"]
 
 def history(x: float, tx: float, age: float) -> pd.DataFrame:
     return pd.DataFrame({"frequency": [x], "recency": [tx], "T": [age]})
-
-
-def assert_one_sentence(message: str) -> None:
-    assert message[0].isupper() and message.endswith("."), message
-    assert not re.search(r"[.;:] [A-Z]", message), message
 
 
 # --- The paper's data ----------------------------------------------------------------------

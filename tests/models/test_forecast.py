@@ -27,14 +27,9 @@ from segmentation.models.forecast import (
 from segmentation.models.segment import segment_customers
 from segmentation.transactions.features import customer_features
 from segmentation.transactions.pipeline import run_features
-from tests.samples import SIMULATION_START, simulated_purchases
+from tests.samples import SIMULATION_START, assert_one_sentence, simulated_purchases
 
 END = "2024-09-30"  # of the simulated year: 91 held-out days follow
-
-
-def assert_one_sentence(message: str) -> None:
-    assert message[0].isupper() and message.endswith("."), message
-    assert not re.search(r"[.;:] [A-Z]", message), message
 
 
 @pytest.fixture(scope="module")

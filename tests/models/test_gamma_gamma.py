@@ -4,7 +4,6 @@ simulation, lifetimes as a cross-check, and the errors."""
 from __future__ import annotations
 
 import math
-import re
 import warnings
 
 import numpy as np
@@ -23,6 +22,7 @@ from segmentation.models.gamma_gamma import (
     log_likelihood,
 )
 from segmentation.models.purchase_history import purchase_history
+from tests.samples import assert_one_sentence
 
 # --- The papers' CDNOW sample and UCI Online Retail, read from ../shared/data (skipped where
 # absent); nothing derived from them is stored in the repository.
@@ -33,11 +33,6 @@ from segmentation.models.purchase_history import purchase_history
 #: ../shared/data/README.md.
 PUBLISHED = {"p": 6.25, "q": 3.74, "v": 15.44}
 REPRODUCED = {"p": 6.2496, "q": 3.7442, "v": 15.4435}
-
-
-def assert_one_sentence(message: str) -> None:
-    assert message[0].isupper() and message.endswith("."), message
-    assert not re.search(r"[.;:] [A-Z]", message), message
 
 
 def simulate(p: float, q: float, v: float, customers: int, seed: int) -> pd.DataFrame:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import pandas as pd
@@ -13,6 +12,7 @@ from segmentation.errors import ModelError
 from segmentation.models.bg_nbd import BgNbdFit, expected_purchases
 from segmentation.models.gamma_gamma import GammaGammaFit, expected_spend
 from segmentation.models.lifetime_value import lifetime_value
+from tests.samples import assert_one_sentence
 
 PURCHASES = BgNbdFit(r=0.2426, alpha=4.4136, a=0.7929, b=2.4259)  # CDNOW, weeks
 SPEND = GammaGammaFit(p=6.25, q=3.74, v=15.44)
@@ -25,11 +25,6 @@ WEEKS = pd.DataFrame(
     },
     index=pd.Index(list("ABCDE"), name="customer_id"),
 )
-
-
-def assert_one_sentence(message: str) -> None:
-    assert message[0].isupper() and message.endswith("."), message
-    assert not re.search(r"[.;:] [A-Z]", message), message
 
 
 def test_without_discount_the_steps_telescope_to_purchases_times_spend() -> None:

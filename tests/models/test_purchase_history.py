@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from segmentation.errors import ModelError
 from segmentation.models.purchase_history import purchase_history
+from tests.samples import assert_one_sentence
 
 #: Calibration to 2024-01-10 inclusive; the last purchase is on 2024-01-20.
 ROWS = [
@@ -38,11 +37,6 @@ ROWS = [
 def purchases() -> pd.DataFrame:
     table = pd.DataFrame(ROWS, columns=["customer_id", "invoice_date", "revenue"])
     return table.assign(invoice_date=pd.to_datetime(table["invoice_date"]))
-
-
-def assert_one_sentence(message: str) -> None:
-    assert message[0].isupper() and message.endswith("."), message
-    assert not re.search(r"[.;:] [A-Z]", message), message
 
 
 def test_calibration_and_holdout_in_days_by_hand() -> None:
