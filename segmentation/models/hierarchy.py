@@ -6,12 +6,18 @@ Ward linkage of 10,000 customers takes 2.2 s and about 1 GB, of 20,000 customers
 :data:`MAX_TREE_ROWS` customers, and above that the tree of :data:`MICRO_CLUSTERS` k-means
 micro-clusters, each centroid repeated in proportion to its customers (so Ward weighs it by
 size; copies merge at height 0 first), every customer taking its micro-cluster's place.
+The last few trees are kept: a page run asks for the same tree for the sweep over k, the
+chosen fit, the dendrogram and the stability reference.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -29,6 +35,8 @@ MAX_TREE_ROWS = 10_000
 MICRO_CLUSTERS = 300
 #: Rows the micro-cluster centroids are repeated into, in proportion to their customers.
 MICRO_CLUSTER_ROWS = 3_000
+#: Trees kept for the next call with the same rows, method and seed.
+KEPT_TREES = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,14 +90,45 @@ class FittedTree:
 
     def cophenetic_correlation(self) -> float:
         """How faithfully the tree keeps the distances between the points it joins."""
+        return self._cophenetic
+
+    @cached_property
+    def _cophenetic(self) -> float:
         return float(hierarchy.cophenet(self.linkage, pdist(self.rows))[0])
+
+
+_kept_trees: OrderedDict[tuple, FittedTree] = OrderedDict()
+_kept_trees_lock = threading.Lock()
 
 
 def fit_tree(matrix: np.ndarray, method: str = "ward", seed: int = 0) -> FittedTree:
     """The tree an agglomerative clustering of the rows of ``matrix`` is cut from: of every
     row up to :data:`MAX_TREE_ROWS` rows, of :data:`MICRO_CLUSTERS` k-means micro-clusters
-    above (seeded with ``seed``)."""
+    above (seeded with ``seed``). One of the last :data:`KEPT_TREES` trees when it was
+    built for the same rows, method and seed."""
     check_linkage_method(method)
+    rows = np.ascontiguousarray(matrix)
+    key = (
+        rows.shape,
+        rows.dtype.str,
+        hashlib.blake2b(rows.data, digest_size=16).digest(),
+        method,
+        # the tree of every row uses neither the seed nor the micro-cluster settings
+        (seed, MICRO_CLUSTERS, MICRO_CLUSTER_ROWS) if len(rows) > MAX_TREE_ROWS else None,
+    )
+    with _kept_trees_lock:
+        if key in _kept_trees:
+            _kept_trees.move_to_end(key)
+            return _kept_trees[key]
+    tree = _build_tree(matrix, method, seed)
+    with _kept_trees_lock:
+        _kept_trees[key] = tree
+        while len(_kept_trees) > KEPT_TREES:
+            _kept_trees.popitem(last=False)
+    return tree
+
+
+def _build_tree(matrix: np.ndarray, method: str, seed: int) -> FittedTree:
     n = len(matrix)
     if n <= MAX_TREE_ROWS:
         return FittedTree(

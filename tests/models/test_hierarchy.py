@@ -10,6 +10,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from segmentation.errors import ModelError
 from segmentation.models import hierarchy
+from segmentation.models.clustering import fit_clusters, sweep_k
 from segmentation.models.hierarchy import (
     cophenetic_correlations,
     cut_height,
@@ -125,3 +126,45 @@ def test_unknown_linkage_too_few_and_too_many_rows_are_refused(monkeypatch):
     monkeypatch.setattr(hierarchy, "MAX_TREE_ROWS", 3)
     with pytest.raises(ModelError, match="4 customers would not fit in memory"):
         linkage_matrix(LINE)
+
+
+def test_a_tree_is_built_once_for_the_same_rows(monkeypatch):
+    """The sweep, the chosen fit, the dendrogram and the stability reference of one page
+    run ask for the same tree: it is built once, and again only for other rows, another
+    method or, above the limit, another seed."""
+    built = []
+    build = hierarchy.linkage_matrix
+
+    def counted(matrix, method="ward"):
+        built.append(method)
+        return build(matrix, method)
+
+    monkeypatch.setattr(hierarchy, "linkage_matrix", counted)
+    points = np.random.default_rng(11).normal(size=(60, 2))
+    tree = fit_tree(points, "ward")
+    assert fit_tree(points.copy(), "ward", seed=5) is tree and built == ["ward"]
+    assert fit_tree(points, "complete") is not tree and built == ["ward", "complete"]
+    assert fit_tree(points + 1.0, "ward") is not tree and len(built) == 3
+    monkeypatch.setattr(hierarchy, "MAX_TREE_ROWS", 50)
+    monkeypatch.setattr(hierarchy, "MICRO_CLUSTERS", 10)
+    monkeypatch.setattr(hierarchy, "MICRO_CLUSTER_ROWS", 40)
+    micro = fit_tree(points, "ward")
+    assert micro is not tree and micro.micro_clusters == 10 and len(built) == 4
+    assert fit_tree(points, "ward", seed=1) is not micro and len(built) == 5
+
+
+def test_a_page_run_of_agglomerative_clustering_builds_one_tree(monkeypatch):
+    from tests.models.test_clustering import prepared_blobs
+
+    built = []
+    build = hierarchy.linkage_matrix
+    monkeypatch.setattr(
+        hierarchy,
+        "linkage_matrix",
+        lambda m, method="ward": built.append(method) or build(m, method),
+    )
+    prepared, _ = prepared_blobs(4, seed=21)
+    sweep_k(prepared, "agglomerative", range(2, 7))
+    fit_clusters(prepared, 4, "agglomerative")
+    tree = fit_tree(prepared.matrix, "ward")
+    assert built == ["ward"] and tree.labels([4]).shape == (len(prepared.matrix), 1)
