@@ -51,19 +51,6 @@ NODE_GAP = 18
 SANKEY_DOMAIN = (0.21, 0.79)
 
 
-def _column(sizes: list[int], height: float) -> list[float]:
-    """The vertical centres (0 at the top, 1 at the bottom) of a column of nodes sized by
-    ``sizes``, in order, spread over ``height`` pixels with the room left shared between the
-    gaps (node heights in proportion to the customers, as Plotly draws them)."""
-    scale = (height - NODE_GAP * (len(sizes) - 1)) / sum(sizes)
-    gap = NODE_GAP if len(sizes) < 2 else (height - scale * sum(sizes)) / (len(sizes) - 1)
-    centres, top = [], 0.0
-    for size in sizes:
-        centres.append((top + scale * size / 2) / height)
-        top += scale * size + gap
-    return centres
-
-
 def sankey_chart(movement: Movement, colours: dict[str, str]):
     """Customers flowing from their segment at the earlier date (left) to their segment at
     the later date (right), segments in their order (best first, the new customers last);
@@ -85,13 +72,8 @@ def sankey_chart(movement: Movement, colours: dict[str, str]):
     inner = height - margin["t"] - margin["b"]
     # the same scale for both columns (they hold the same customers): the fuller one sets it
     fuller = max((left_sizes, right_sizes), key=len)
-    ys = _column(left_sizes, inner) if fuller is left_sizes else None
-    ys_right = _column(right_sizes, inner) if fuller is right_sizes else None
     scale = (inner - NODE_GAP * (len(fuller) - 1)) / sum(fuller)
-    if ys is None:
-        ys = _spread(left_sizes, inner, scale)
-    else:
-        ys_right = _spread(right_sizes, inner, scale)
+    ys, ys_right = _spread(left_sizes, inner, scale), _spread(right_sizes, inner, scale)
     start, end = f"{movement.from_date:%Y-%m-%d}", f"{movement.to_date:%Y-%m-%d}"
     hover = [
         chart_text(
@@ -173,7 +155,9 @@ def sankey_chart(movement: Movement, colours: dict[str, str]):
 
 
 def _spread(sizes: list[int], height: float, scale: float) -> list[float]:
-    """Centres of a column of nodes drawn at ``scale`` pixels per customer, the room left
+    """The vertical centres (0 at the top, 1 at the bottom) of a column of nodes sized by
+    ``sizes``, in order, drawn at ``scale`` pixels per customer over ``height`` pixels
+    (node heights in proportion to the customers, as Plotly draws them), the room left
     shared between the gaps."""
     room = height - scale * sum(sizes)
     gap = room / (len(sizes) - 1) if len(sizes) > 1 else 0.0

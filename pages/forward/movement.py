@@ -72,8 +72,7 @@ else:
 start, end = f"{movement.from_date:%Y-%m-%d}", f"{movement.to_date:%Y-%m-%d}"
 summary = movement.summary()
 flows = movement.transitions
-old = flows[flows[FROM_SEGMENT] != movement.new_label]
-stayed = int(old.loc[old[FROM_SEGMENT] == old[TO_SEGMENT], "customers"].sum())
+stayed, _ = movement.stayed()
 
 columns = st.columns(4)
 columns[0].metric(f"Customers on {start}", count(summary["customers_from"]))
@@ -90,7 +89,7 @@ for note in movement.notes:
     st.caption(markdown_text(note))
 
 st.subheader("The biggest moves")
-st.markdown("\n".join(f"- {markdown_text(sentence)}" for sentence in movement.sentences()))
+st.markdown("\n".join(f"- {markdown_text(sentence)}" for sentence in summary["largest_flows"]))
 
 st.subheader("Flows")
 colours = movement_colours(movement)

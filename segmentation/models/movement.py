@@ -35,6 +35,7 @@ import pandas as pd
 
 from segmentation.errors import ModelError
 from segmentation.models.assignment import cluster_means
+from segmentation.models.choices import MOVEMENT_KINDS
 from segmentation.models.preparation import prepare_like
 from segmentation.models.profiles import CLUSTER, SEGMENT, format_money
 from segmentation.models.rfm import RFM_SEGMENT, SEGMENT_RULES, rfm_scores, score_cut_points
@@ -50,7 +51,6 @@ from segmentation.schema import (
 from segmentation.transactions.cleaning import CleanResult
 from segmentation.transactions.features import customers_on
 
-KINDS: tuple[str, ...] = ("rfm", "cluster")
 #: Days between the default dates: the end of the data and this many days before.
 DEFAULT_DAYS = 90
 FROM_SEGMENT, TO_SEGMENT = "from_segment", "to_segment"
@@ -248,6 +248,14 @@ class Movement:
         before = format_money(float(flow[REVENUE_BEFORE]))
         return f"{who} {verb} {target} by {end}: {before} of revenue up to {start}, {after} since."
 
+    def stayed(self) -> tuple[int, int]:
+        """Customers of the earlier date in the same segment at the later one, and all the
+        customers of the earlier date."""
+        flows = self.transitions
+        old = flows[flows[FROM_SEGMENT] != self.new_label]
+        same = old.loc[old[FROM_SEGMENT] == old[TO_SEGMENT], "customers"]
+        return int(same.sum()), int(old["customers"].sum())
+
     def sentences(self, n: int = NAMED_FLOWS) -> list[str]:
         """The ``n`` largest moves in words, then how many stayed and where the new
         customers went (their largest flow)."""
@@ -255,9 +263,7 @@ class Movement:
         if not said:
             said.append(largest_flow_sentence(self))
         flows = self.transitions
-        old = flows[flows[FROM_SEGMENT] != self.new_label]
-        stayed = int(old.loc[old[FROM_SEGMENT] == old[TO_SEGMENT], "customers"].sum())
-        total = int(old["customers"].sum())
+        stayed, total = self.stayed()
         said.append(
             f"{stayed:,} of the {total:,} customers of {self.from_date:%Y-%m-%d} "
             f"({stayed / total:.0%}) {'is' if stayed == 1 else 'are'} in the same segment on "
@@ -310,7 +316,9 @@ def migrate(
         return rfm_movement(snapshots)
     if kind == "cluster":
         return cluster_movement(snapshots, fitted, **options)
-    raise ModelError(f"Unknown kind of segments {kind!r}; choose one of {', '.join(KINDS)}.")
+    raise ModelError(
+        f"Unknown kind of segments {kind!r}; choose one of {', '.join(MOVEMENT_KINDS)}."
+    )
 
 
 def rfm_movement(snapshots: Snapshots) -> Movement:
