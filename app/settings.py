@@ -21,6 +21,9 @@ from segmentation.models.choices import (
     SCALERS,
     TRANSFORMS,
 )
+from segmentation.models.choices import (
+    MOVEMENT_KINDS as KINDS,
+)
 from segmentation.schema import CUSTOMER_FEATURES, RFM_COLUMNS
 from segmentation.transactions.cleaning import CleaningOptions
 
@@ -63,7 +66,9 @@ SNAPSHOT_KEY = "snapshot"
 SOURCE_KEY = "source_choice"
 #: Movement: the two dates and the kind of segments compared.
 MOVEMENT_FROM, MOVEMENT_TO, MOVEMENT_KIND = "movement_from", "movement_to", "movement_kind"
-MOVEMENT_KINDS = {"rfm": "RFM rule table", "cluster": "Clusters (the Clustering page's options)"}
+MOVEMENT_KINDS = dict(
+    zip(KINDS, ("RFM rule table", "Clusters (the Clustering page's options)"), strict=True)
+)
 #: Value and risk: the forecast's settings (session-state key -> default); the calibration
 #: end is a date, empty for the last 90 days held out.
 FORECAST_DEFAULTS: dict[str, object] = {

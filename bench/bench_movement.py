@@ -27,10 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from segmentation.models.choices import MOVEMENT_KINDS
+
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "online_retail.parquet"
 SCALED = Path(tempfile.gettempdir()) / "online_retail_x40.parquet"
-KINDS = ("rfm", "cluster")
 
 
 def measure_command(path: str, kind: str, repeat: int) -> dict[str, float]:
@@ -105,7 +106,7 @@ def measure_page(repeat: int) -> dict[str, dict[str, float]]:
     os.environ["SEGMENTATION_DATA"] = str(REAL)
     page = "pages/forward/movement.py"
     results = {}
-    for kind in KINDS:
+    for kind in MOVEMENT_KINDS:
         cold, warm = [], []
         for _ in range(repeat):
             st.cache_data.clear()
@@ -173,7 +174,7 @@ def main() -> None:
     print("| --- | --- | ---: | ---: | --- | ---: |")
     breakdown = {}
     for label, path in files.items():
-        for kind in KINDS:
+        for kind in MOVEMENT_KINDS:
             command = child("--command", str(path), kind, "--repeat", str(args.repeat))
             stages = child("--stages", str(path), kind)
             breakdown[(label, kind)] = stages

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segmentation.errors import DataError
+from segmentation.models.choices import METHODS, MOVEMENT_KINDS
 from segmentation.outputs.export import write_safe_csv
 from segmentation.read.loading import Transactions
 from segmentation.read.scanning import EngineTransactions
@@ -30,10 +31,6 @@ from segmentation.transactions.pipeline import FeatureRun, read_transactions, ru
 if TYPE_CHECKING:
     from segmentation.models.movement import Movement
     from segmentation.models.segment import Segmentation
-
-#: Kinds of segments ``migrate`` compares (as :data:`segmentation.models.movement.KINDS`,
-#: which imports scikit-learn).
-KINDS = ("rfm", "cluster")
 
 MONEY_COLUMNS = ("monetary", "avg_order_value")
 SWITCHABLE_STEPS = (*(s for s in STEP_NAMES if s != "unreadable_lines"), "net_cancellations")
@@ -79,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     migrate.add_argument(
         "--kind",
-        choices=KINDS,
+        choices=MOVEMENT_KINDS,
         default="rfm",
         help="rfm: the RFM rule table with the cut points of --to (default); cluster: "
         "the clusters fitted at --to, applied at both dates",
@@ -98,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_segment_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
     parser.add_argument(
         "--method",
-        choices=("kmeans", "agglomerative", "gmm"),
+        choices=METHODS,
         default="kmeans",
         help=f"{prefix}clustering method (default kmeans)",
     )

@@ -15,3 +15,5 @@ LINKAGE_METHODS: tuple[str, ...] = ("ward", "complete", "average", "single")
 DEFAULT_FEATURES: tuple[str, ...] = RFM_COLUMNS
 #: The range of k a segmentation chooses from, and a person may pick.
 K_RANGE: tuple[int, int] = (2, 10)
+#: Kinds of segments compared between two dates: the RFM rule table, or clusters.
+MOVEMENT_KINDS: tuple[str, ...] = ("rfm", "cluster")
