@@ -115,9 +115,9 @@ def segment_names(segmentation: Segmentation) -> dict[int, str]:
     return names
 
 
-def named_customers(segmentation: Segmentation) -> pd.DataFrame:
-    """The segmented customer table with the display names in ``segment``."""
-    names = segment_names(segmentation)
+def named_customers(segmentation: Segmentation, names: dict[int, str]) -> pd.DataFrame:
+    """The segmented customer table with the display names (``names``, from
+    :func:`segment_names`) in ``segment``."""
     customers = segmentation.customers
     return customers.assign(**{SEGMENT: customers[CLUSTER].map(names)})
 

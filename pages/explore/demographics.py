@@ -76,10 +76,11 @@ if st.session_state.get("segments_ready"):
     segmentation = current_segmentation(bundle)
     if segmentation is not None:
         st.subheader("Segment mix per country")
-        order = list(segment_names(segmentation).values())
+        names = segment_names(segmentation)
+        order = list(names.values())
         countries = shown["country"].head(15).tolist()
         st.altair_chart(
-            segment_mix(named_customers(segmentation), countries, order), width="stretch"
+            segment_mix(named_customers(segmentation, names), countries, order), width="stretch"
         )
         st.caption("Segments from the Clustering page, for the 15 countries ranked first above.")
 else:

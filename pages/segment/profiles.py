@@ -30,7 +30,7 @@ names = segment_names(segmentation)
 order = list(names.values())
 colours = segment_colours(order)
 scale = segment_scale(order)
-customers = named_customers(segmentation)
+customers = named_customers(segmentation, names)
 
 st.caption(
     f"{segmentation.k} segments of {len(customers):,} customers, from the Clustering page's "
