@@ -29,8 +29,6 @@ _DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_TRANSACTIONS: Path = _DATA_DIR / "demo_transactions.csv.gz"
 #: The planted group of every demo customer (CSV with ``customer_id,group``).
 DEMO_GROUPS: Path = _DATA_DIR / "demo_groups.csv"
-#: The planted behaviour groups, best customers first.
-PLANTED_GROUPS: tuple[str, ...] = ("champions", "loyal", "new", "at_risk", "lost")
 
 _START = pd.Timestamp("2023-12-01")
 _DAYS = 375  # 2023-12-01 to 2024-12-09, both included
@@ -172,6 +170,8 @@ _GROUPS: dict[str, _Group] = {
     "at_risk": _Group((120, 210), (5, 12), (1500, 4000), (120, 250), _LAST),
     "lost": _Group((240, _LAST - 1), (1, 1), (50, 250), (0, 0), _LAST),
 }
+#: The planted behaviour groups, best customers first (the order customers are drawn in).
+PLANTED_GROUPS: tuple[str, ...] = tuple(_GROUPS)
 #: The fraction of the customers in each planted group, unless told otherwise.
 DEFAULT_SHARES: dict[str, float] = {
     "champions": 0.08,
