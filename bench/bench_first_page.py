@@ -18,23 +18,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app, settle
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, running_app, settle
 
 BARE_PAGE = 'import streamlit as st\n\nst.metric("Customers", "3,000")\n'
 FIGURE = '[data-testid="stMetric"]'
 VIEWPORT = {"width": 1400, "height": 1000}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def first_figure(context, url: str) -> float:
@@ -52,7 +45,7 @@ def first_figure(context, url: str) -> float:
 def measure(browser, script: Path, cwd: Path, log: Path) -> tuple[float, float, float]:
     """First visit to a fresh server; a new session on the same warm server from a new
     browser; a new session from a second tab of that browser."""
-    with running_app(_free_port(), log, script=script, cwd=cwd) as (url, _pid):
+    with running_app(free_port(), log, script=script, cwd=cwd) as (url, _pid):
         fresh = first_figure(browser.new_context(viewport=VIEWPORT), url)
         context = browser.new_context(viewport=VIEWPORT)
         warm = first_figure(context, url)

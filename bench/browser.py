@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -31,6 +32,29 @@ CHROMIUM_ARGS = [
 MENU = {page.title: page.page_heading for page in PAGES}
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 UPLOADER = '[data-testid="stFileUploaderDropzoneInput"]'
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now, for a server of its own."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def full_height(
+    page, path: Path, width: int, *, least: int = 900, most: int = 16_000, wait: int = 1_500
+) -> None:
+    """Save the whole page: grow the window to the height of the scrolling main area first
+    (``least`` to ``most`` pixels), wait ``wait`` ms for the charts to draw, then shrink it
+    back to 1000 pixels."""
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll("
+        "'[data-testid=stMain], [data-testid=stAppViewContainer]')].map(e => e.scrollHeight))"
+    )
+    page.set_viewport_size({"width": width, "height": min(max(height, least), most)})
+    page.wait_for_timeout(wait)
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": width, "height": 1000})
 
 
 def rss_mb(pid: int) -> float:

@@ -13,32 +13,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 from pathlib import Path
 
 from app.navigation import PAGES
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, first_session, go, running_app
-
-#: Tallest window a screenshot is taken in.
-MAX_HEIGHT = 16_000
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def full_height(page, path: Path, width: int) -> None:
-    """Save the whole page: grow the window to the height of the scrolling main area first."""
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll("
-        "'[data-testid=stMain], [data-testid=stAppViewContainer]')].map(e => e.scrollHeight))"
-    )
-    page.set_viewport_size({"width": width, "height": min(max(height, 900), MAX_HEIGHT)})
-    page.wait_for_timeout(1_500)
-    page.screenshot(path=str(path))
-    page.set_viewport_size({"width": width, "height": 1000})
+from bench.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    first_session,
+    free_port,
+    full_height,
+    go,
+    running_app,
+)
 
 
 def shoot(url: str, output: Path, titles: list[str], width: int) -> list[Path]:
@@ -72,7 +59,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1400)
     args = parser.parse_args()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / "screenshots_server.log"
-    with running_app(_free_port(), log, cwd=ROOT, data=args.data) as (url, _pid):
+    with running_app(free_port(), log, cwd=ROOT, data=args.data) as (url, _pid):
         first_session(url)
         for path in shoot(url, args.output, args.pages, args.width):
             print(path)

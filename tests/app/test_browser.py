@@ -6,7 +6,6 @@ Chromium or Playwright is not installed.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,16 @@ import pytest
 
 from app.navigation import PAGES as NAVIGATION
 from app.navigation import SECTIONS
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, first_session, go, running_app, settle
+from bench.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    first_session,
+    free_port,
+    full_height,
+    go,
+    running_app,
+    settle,
+)
 from tests.samples import ROOT
 
 pytestmark = pytest.mark.browser
@@ -33,12 +41,6 @@ SMALL_CSV = (
 ).encode()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start ``streamlit run`` on a free port with the demo data; stop it afterwards."""
@@ -46,7 +48,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("Chromium is not installed")
     pytest.importorskip("playwright.sync_api")
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with running_app(_free_port(), log) as (url, _pid):
+    with running_app(free_port(), log) as (url, _pid):
         first_session(url)
         yield url
 
@@ -65,16 +67,8 @@ def browser_page(app_url: str):
 
 
 def _screenshot(page, name: str) -> None:
-    """Save the whole page: grow the window to the height of the scrolling main area first."""
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll("
-        "'[data-testid=stMain], [data-testid=stAppViewContainer]')].map(e => e.scrollHeight))"
-    )
-    page.set_viewport_size({"width": 1400, "height": min(max(height, 1000), 12_000)})
-    page.wait_for_timeout(800)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
-    page.set_viewport_size({"width": 1400, "height": 1000})
+    full_height(page, SHOTS / f"{name}.png", 1400, least=1000, most=12_000, wait=800)
 
 
 #: Smallest height of a row (or width of a column) of a chart with named rows, in pixels:
@@ -117,7 +111,7 @@ def test_a_first_visit_to_a_page_address_goes_through_the_router(tmp_path: Path)
         pytest.skip("Chromium is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
     with (
-        running_app(_free_port(), tmp_path / "server.log") as (url, _pid),
+        running_app(free_port(), tmp_path / "server.log") as (url, _pid),
         sync_api.sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -146,7 +140,7 @@ def test_charts_on_the_real_data_have_readable_rows(
     """On Online Retail (4 clusters, 11 RFM segments, 37 countries) no chart squeezes its
     named rows or columns; the squashed heat map of clusters against RFM segments had 7 px
     rows."""
-    with running_app(_free_port(), tmp_path / "server.log", data=online_retail_path) as (url, _):
+    with running_app(free_port(), tmp_path / "server.log", data=online_retail_path) as (url, _):
         context = browser_page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         page.set_default_timeout(180_000)
