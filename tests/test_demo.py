@@ -21,6 +21,7 @@ from segmentation.demo import (
     write_demo,
 )
 from segmentation.errors import DataError
+from tests.samples import classic_clean_lines
 
 COLUMNS = [
     "InvoiceNo",
@@ -92,12 +93,7 @@ def groups() -> pd.Series:
 @pytest.fixture(scope="module")
 def rfm(transactions: pd.DataFrame) -> pd.DataFrame:
     """Recency, frequency and monetary value per customer after the classic cleaning."""
-    clean = transactions[
-        transactions["CustomerID"].notna()
-        & ~transactions["InvoiceNo"].str.startswith("C")
-        & (transactions["Quantity"] > 0)
-        & (transactions["UnitPrice"] > 0)
-    ].drop_duplicates()
+    clean = classic_clean_lines(transactions)
     snapshot = clean["InvoiceDate"].max() + pd.Timedelta(days=1)
     clean = clean.assign(amount=clean["Quantity"] * clean["UnitPrice"])
     customer = clean.groupby("CustomerID")
