@@ -56,6 +56,7 @@ from segmentation.models.purchase_history import (
     MONETARY_VALUE,
     RECENCY,
     PurchaseHistory,
+    local_dates,
     purchase_history,
 )
 from segmentation.models.segment import Segmentation, plain, segment_customers
@@ -311,6 +312,7 @@ def forecast(
     _check_days(horizon_days, "horizon")
     _check_days(risk_days, "risk period")
     end = parse_snapshot(calibration_end, "calibration end")
+    purchases = local_dates(purchases)  # every date below is a wall-clock date
     history = purchase_history(purchases, end, time_unit)
     table = history.customers
     fit = fit_bg_nbd(table)
@@ -378,8 +380,6 @@ def _revenue_by_customer(
 ) -> pd.DataFrame:
     """Each customer's revenue up to the end of ``as_of`` and in its last 365 days."""
     day = purchases[INVOICE_DATE].dt.normalize()
-    if isinstance(day.dtype, pd.DatetimeTZDtype):
-        day = day.dt.tz_localize(None)
     until = day <= as_of
     recent = until & (day > as_of - pd.Timedelta(days=RISK_REVENUE_DAYS))
     revenue = purchases[REVENUE]

@@ -60,8 +60,9 @@ class PurchaseHistory:
         return self.holdout_days / DAYS_PER_UNIT[self.time_unit]
 
 
-def _day_numbers(purchases: pd.DataFrame) -> np.ndarray:
-    """Calendar day of each row as whole days since 1970-01-01 (local wall-clock date)."""
+def local_dates(purchases: pd.DataFrame) -> pd.DataFrame:
+    """``purchases`` with its dates as local wall-clock times (a time zone dropped; the same
+    frame when they have none). Raises ModelError when the column holds no dates."""
     dates = purchases[INVOICE_DATE]
     if not pd.api.types.is_datetime64_any_dtype(dates):
         raise ModelError(
@@ -69,7 +70,13 @@ def _day_numbers(purchases: pd.DataFrame) -> np.ndarray:
             "convert it with pandas.to_datetime before building the purchase history."
         )
     if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_localize(None)
+        return purchases.assign(**{INVOICE_DATE: dates.dt.tz_localize(None)})
+    return purchases
+
+
+def _day_numbers(purchases: pd.DataFrame) -> np.ndarray:
+    """Calendar day of each row as whole days since 1970-01-01 (local wall-clock date)."""
+    dates = local_dates(purchases)[INVOICE_DATE]
     return dates.to_numpy().astype("datetime64[D]").astype(np.int64)
 
 

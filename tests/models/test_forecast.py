@@ -117,6 +117,16 @@ def test_the_input_is_not_modified_and_the_result_repeats(purchases) -> None:
     assert json.loads(json.dumps(first)) == first
 
 
+def test_dates_with_a_time_zone_are_read_as_their_wall_clock(purchases, backtested) -> None:
+    """The same purchases written in a time zone give the same backtest (the monthly
+    pattern, the revenue before the calibration end and the segments at it compare dates
+    too), and the input keeps its zone."""
+    zoned = purchases.assign(invoice_date=purchases["invoice_date"].dt.tz_localize("Asia/Tokyo"))
+    result = forecast(zoned, calibration_end=END)
+    assert result.summary() == backtested.summary()
+    assert str(zoned["invoice_date"].dt.tz) == "Asia/Tokyo"
+
+
 # --- Per segment -----------------------------------------------------------------------------
 
 
