@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from segmentation.models.bg_nbd import BgNbdFit, fit_bg_nbd, predict
+from segmentation.models.bg_nbd import BgNbdFit, expected_purchases, fit_bg_nbd, predict
 from segmentation.models.gamma_gamma import GammaGammaFit, expected_spend, fit_gamma_gamma
 from segmentation.models.lifetime_value import lifetime_value
 from segmentation.models.purchase_history import purchase_history
@@ -136,7 +136,7 @@ def measure(
         f"v={gg.v:.4g}"
     )
     if history.holdout_days:
-        predicted = predict(bg, table, history.holdout_length)["expected_purchases"].sum()
+        predicted = expected_purchases(bg, table, history.holdout_length).sum()
         value = lifetime_value(bg, gg, table, time_unit="day", horizon_days=history.holdout_days)
         print(
             f"{'':<34} holdout of {history.holdout_days} days: purchase days predicted "
