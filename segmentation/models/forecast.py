@@ -55,6 +55,7 @@ from segmentation.models.purchase_history import (
     HOLDOUT_REVENUE,
     MONETARY_VALUE,
     RECENCY,
+    REVENUE,
     PurchaseHistory,
     local_dates,
     purchase_history,
@@ -80,7 +81,6 @@ ALIVE_FLOOR, ALIVE_SHARE = 0.95, 0.95
 #: times (or less than this fraction of) both the model's prediction and the baseline's.
 DIFFERENT_RATE = 1.25
 DECILES = 10
-REVENUE = "revenue"
 P_ALIVE = "p_alive"
 EXPECTED_PURCHASES = "expected_purchases"
 P_NO_PURCHASE = "p_no_purchase"

@@ -25,7 +25,7 @@ import pandas as pd
 from segmentation.errors import ModelError
 from segmentation.models.bg_nbd import BgNbdFit, expected_purchases
 from segmentation.models.gamma_gamma import GammaGammaFit, expected_spend
-from segmentation.models.purchase_history import DAYS_PER_UNIT
+from segmentation.models.purchase_history import DAYS_PER_UNIT, check_time_unit
 
 MONTH_DAYS = 365 / 12
 
@@ -45,8 +45,7 @@ def lifetime_value(
     ``history`` is the customer table the fits were made on (``frequency``, ``recency``,
     ``T`` in ``time_unit``, ``monetary_value``); steps are monthly by default (365/12 days).
     """
-    if time_unit not in DAYS_PER_UNIT:
-        raise ModelError(f"Unknown time unit {time_unit!r}; choose 'day' or 'week'.")
+    check_time_unit(time_unit)
     if not (math.isfinite(horizon_days) and horizon_days > 0):
         raise ModelError(f"The horizon must be a positive number of days, not {horizon_days!r}.")
     if not (math.isfinite(step_days) and step_days > 0):

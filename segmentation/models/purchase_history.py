@@ -26,10 +26,9 @@ import numpy as np
 import pandas as pd
 
 from segmentation.errors import ModelError
+from segmentation.schema import CUSTOMER_ID, INVOICE_DATE
+from segmentation.transactions.orders import REVENUE
 
-CUSTOMER_ID = "customer_id"
-INVOICE_DATE = "invoice_date"
-REVENUE = "revenue"
 FREQUENCY = "frequency"
 RECENCY = "recency"
 AGE = "T"
@@ -58,6 +57,12 @@ class PurchaseHistory:
     def holdout_length(self) -> float:
         """Length of the holdout period in the history's time unit."""
         return self.holdout_days / DAYS_PER_UNIT[self.time_unit]
+
+
+def check_time_unit(time_unit: str) -> None:
+    """Raise ModelError unless ``time_unit`` is one of :data:`DAYS_PER_UNIT`."""
+    if time_unit not in DAYS_PER_UNIT:
+        raise ModelError(f"Unknown time unit {time_unit!r}; choose 'day' or 'week'.")
 
 
 def local_dates(purchases: pd.DataFrame) -> pd.DataFrame:
@@ -121,8 +126,7 @@ def purchase_history(
     earlier date, ``holdout_purchases`` counts each calibration customer's purchase days
     after it and ``holdout_revenue`` sums their revenue. The input is not modified.
     """
-    if time_unit not in DAYS_PER_UNIT:
-        raise ModelError(f"Unknown time unit {time_unit!r}; choose 'day' or 'week'.")
+    check_time_unit(time_unit)
     _check_columns(purchases)
     day = _day_numbers(purchases)
     codes, ids = pd.factorize(purchases[CUSTOMER_ID], sort=True)
