@@ -12,7 +12,13 @@ from app.bundle import Bundle
 from app.errors import failure_sentence, show_error
 from app.settings import CALIBRATION_KEY, FORECAST_DEFAULTS
 from app.text import markdown_text
-from segmentation.models.forecast import CUSTOMER_DIGITS, PREDICTIONS, Forecast, forecast
+from segmentation.models.forecast import (
+    CUSTOMER_DIGITS,
+    HOLDOUT_DAYS,
+    PREDICTIONS,
+    Forecast,
+    forecast,
+)
 from segmentation.schema import CUSTOMER_ID
 
 
@@ -80,7 +86,8 @@ def chosen_calibration_end(bundle: Bundle) -> date | None:
         return chosen
     show_error(
         f"The calibration end {chosen.isoformat()} is outside the data; choose a date from "
-        f"{first.isoformat()} to {last.isoformat()} (the last 90 days are held out meanwhile)."
+        f"{first.isoformat()} to {last.isoformat()} (the last {HOLDOUT_DAYS} days are held out "
+        "meanwhile)."
     )
     del st.session_state[CALIBRATION_KEY]
     return None

@@ -13,16 +13,17 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 from segmentation.explore.exploration import VIEWS
+from segmentation.models import choices
 from segmentation.models.choices import (
     DEFAULT_FEATURES,
+    HORIZON_DAYS,
     K_RANGE,
     LINKAGE_METHODS,
+    MAX_DAYS,
     METHODS,
+    RISK_DAYS,
     SCALERS,
     TRANSFORMS,
-)
-from segmentation.models.choices import (
-    MOVEMENT_KINDS as KINDS,
 )
 from segmentation.schema import CUSTOMER_FEATURES, RFM_COLUMNS
 from segmentation.transactions.cleaning import CleaningOptions
@@ -67,20 +68,24 @@ SOURCE_KEY = "source_choice"
 #: Movement: the two dates and the kind of segments compared.
 MOVEMENT_FROM, MOVEMENT_TO, MOVEMENT_KIND = "movement_from", "movement_to", "movement_kind"
 MOVEMENT_KINDS = dict(
-    zip(KINDS, ("RFM rule table", "Clusters (the Clustering page's options)"), strict=True)
+    zip(
+        choices.MOVEMENT_KINDS,
+        ("RFM rule table", "Clusters (the Clustering page's options)"),
+        strict=True,
+    )
 )
 #: Value and risk: the forecast's settings (session-state key -> default); the calibration
-#: end is a date, empty for the last 90 days held out.
+#: end is a date, empty for the last HOLDOUT_DAYS days held out.
 FORECAST_DEFAULTS: dict[str, object] = {
-    "forecast_horizon": 365,
-    "forecast_risk_days": 90,
+    "forecast_horizon": HORIZON_DAYS,
+    "forecast_risk_days": RISK_DAYS,
     "forecast_discount": 0.0,
     "forecast_time_unit": "day",
 }
 CALIBRATION_KEY = "forecast_calibration_end"
-#: Longest forecast horizon or risk period, in days; highest annual discount rate, in %.
-MAX_DAYS, MAX_DISCOUNT = 3650, 100.0
-TIME_UNITS = {"day": "Days", "week": "Weeks"}
+#: Highest annual discount rate, in %; the labels of the time units.
+MAX_DISCOUNT = 100.0
+TIME_UNITS = dict(zip(choices.TIME_UNITS, ("Days", "Weeks"), strict=True))
 #: Longest segment name a link may carry.
 MAX_NAME = 80
 #: Segment names typed on the Profiles page: ``label_<cluster>``.

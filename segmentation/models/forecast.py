@@ -43,6 +43,7 @@ from segmentation.models.bg_nbd import (
     probability_alive,
     probability_no_purchase,
 )
+from segmentation.models.choices import HOLDOUT_DAYS, HORIZON_DAYS, MAX_DAYS, RISK_DAYS
 from segmentation.models.gamma_gamma import GammaGammaFit, expected_spend, fit_gamma_gamma
 from segmentation.models.lifetime_value import lifetime_value
 from segmentation.models.preparation import DEFAULT_FEATURES
@@ -65,10 +66,6 @@ from segmentation.schema import CUSTOMER_ID, INVOICE_DATE, INVOICE_NO
 from segmentation.transactions.features import parse_snapshot
 
 TimeUnit = Literal["day", "week"]
-HORIZON_DAYS = 365
-RISK_DAYS = 90
-#: Days the app holds out by default (the calibration end is the last date minus these).
-HOLDOUT_DAYS = 90
 #: Above this probability of no purchase in the next ``risk_days`` a customer is likely not
 #: to buy.
 LIKELY_SILENT = 0.5
@@ -371,8 +368,8 @@ def value_and_risk(row: pd.Series, horizon_days: float, risk_days: float) -> str
 
 def _check_days(days: float, what: str) -> None:
     number = isinstance(days, int | float | np.integer | np.floating)
-    if isinstance(days, bool) or not (number and 1 <= days <= 3650):
-        raise ModelError(f"The {what} must be a number of days from 1 to 3650, not {days!r}.")
+    if isinstance(days, bool) or not (number and 1 <= days <= MAX_DAYS):
+        raise ModelError(f"The {what} must be a number of days from 1 to {MAX_DAYS}, not {days!r}.")
 
 
 def _revenue_by_customer(
