@@ -15,9 +15,11 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from app.settings import (
+    DEFAULT_VARIABLE,
     LABEL_PREFIX,
     NAME_PARAM,
     SETTINGS,
+    VARIABLE_KEY,
     VIEW_PARAM,
     VIEWS,
     parse_view,
@@ -45,7 +47,7 @@ def current_params() -> dict[str, str]:
             params[setting.param] = setting.show(value)
     if params.get("data") == "upload" or not configured_path():
         params.pop("data", None)  # an upload stays private; the demo is the only other data
-    variable = state.get("explore_variable", "total_purchase")
+    variable = state.get(VARIABLE_KEY, DEFAULT_VARIABLE)
     if state.get(view_key(variable)) in VIEWS:
         params[VIEW_PARAM] = state[view_key(variable)]
     names = {
@@ -80,7 +82,7 @@ def read_link() -> None:
         number = param.removeprefix(NAME_PARAM)
         try:
             if param == VIEW_PARAM:
-                variable = st.session_state.get("explore_variable", "total_purchase")
+                variable = st.session_state.get(VARIABLE_KEY, DEFAULT_VARIABLE)
                 st.session_state[view_key(variable)] = parse_view(text)
             elif param.startswith(NAME_PARAM) and number.isdigit() and len(number) < 3:
                 names[int(number)] = segment_name(text)

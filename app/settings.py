@@ -35,6 +35,9 @@ VARIABLES = {
     "frequency": ("Frequency (number of orders)", ""),
     "monetary": ("Monetary (£ spent per customer)", "£"),
 }
+#: Session-state key of the Univariate page's variable, and the one shown until chosen.
+VARIABLE_KEY = "explore_variable"
+DEFAULT_VARIABLE = next(iter(VARIABLES))
 VIEW_LABELS = {"middle": "Middle 98 %", "log": "Log scale", "all": "Every value"}
 #: Demographics: what the map shows and of which countries.
 MEASURES = {
@@ -133,23 +136,24 @@ def iso_date(text: str) -> date:
 def features(text: str) -> list[str]:
     """Comma-separated customer features, each at most once."""
     chosen = text.split(",")
-    if not chosen or len(set(chosen)) != len(chosen):
+    if len(set(chosen)) != len(chosen):
         raise ValueError(text)
     return [choice(CUSTOMER_FEATURES)(feature) for feature in chosen]
 
 
-def whole_k(text: str) -> int:
-    """A number of clusters in :data:`K_RANGE`."""
-    if not text.isdigit() or not K_RANGE[0] <= int(text) <= K_RANGE[1]:
-        raise ValueError(text)
-    return int(text)
+def whole(low: int, high: int) -> Callable[[str], int]:
+    """A parser of a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise ValueError(text)
+        return int(text)
+
+    return parse
 
 
-def days(text: str) -> int:
-    """A whole number of days from 1 to :data:`MAX_DAYS`."""
-    if not text.isdigit() or not 1 <= int(text) <= MAX_DAYS:
-        raise ValueError(text)
-    return int(text)
+#: A number of clusters in :data:`K_RANGE`; a whole number of days from 1 to :data:`MAX_DAYS`.
+whole_k, days = whole(*K_RANGE), whole(1, MAX_DAYS)
 
 
 def percent(text: str) -> float:
@@ -181,7 +185,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(SOURCE_KEY, "data", choice(("demo", "configured"))),
     Setting(SNAPSHOT_KEY, "snapshot", iso_date, date.isoformat),
     *_cleaning_settings(),
-    Setting("explore_variable", "variable", choice(VARIABLES), default="total_purchase"),
+    Setting(VARIABLE_KEY, "variable", choice(VARIABLES), default=DEFAULT_VARIABLE),
     Setting("explore_x", "x", choice(RFM_COLUMNS), default="frequency"),
     Setting("explore_y", "y", choice(RFM_COLUMNS), default="monetary"),
     Setting("explore_log_axes", "log_axes", on_off, show_on_off),

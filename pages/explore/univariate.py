@@ -7,7 +7,7 @@ from app.charts import box_plot
 from app.explore_charts import density_chart, histogram_chart, value_axis
 from app.links import link_control
 from app.session import current_bundle
-from app.settings import VARIABLES, VIEW_LABELS, view_key
+from app.settings import VARIABLE_KEY, VARIABLES, VIEW_LABELS, view_key
 from segmentation.explore.exploration import (
     VIEWS,
     box_statistics,
@@ -34,7 +34,7 @@ variable = left.selectbox(
     "Variable",
     list(VARIABLES),
     format_func=lambda v: VARIABLES[v][0],
-    key="explore_variable",
+    key=VARIABLE_KEY,
 )
 title, unit = VARIABLES[variable]
 values = frames[variable][variable]
