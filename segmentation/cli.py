@@ -26,7 +26,12 @@ from segmentation.transactions.cleaning import (
     CleanResult,
     clean_transactions,
 )
-from segmentation.transactions.pipeline import FeatureRun, read_transactions, run_features
+from segmentation.transactions.pipeline import (
+    FeatureRun,
+    read_transactions,
+    reading_summary,
+    run_features,
+)
 
 if TYPE_CHECKING:
     from segmentation.models.movement import Movement
@@ -323,14 +328,9 @@ def _write_movement(
     money = {REVENUE_BEFORE: 2, REVENUE_AFTER: 2, "monetary": 2}
     write_safe_csv(movement.transitions.round(money), output_dir / "transitions.csv")
     write_safe_csv(movement.customers.round(money), output_dir / "customers.csv")
-    report = cleaned.report
     reading = {
-        "source": transactions.report.source,
-        "load": transactions.report.to_dict(),
-        "rows_in": report.rows_in,
-        "rows_out": report.rows_out,
-        "steps": report.to_dict()["steps"],
-        "revenue": round(report.revenue_out, 2),
+        **reading_summary(transactions, cleaned.report),
+        "revenue": round(cleaned.report.revenue_out, 2),
     }
     write_json({**reading, **movement.summary()}, output_dir / "summary.json")
 

@@ -27,7 +27,12 @@ from segmentation.read.scanning import (
 )
 from segmentation.read.text_scanning import scan_text
 from segmentation.schema import COUNTRY, TOTAL_PURCHASE
-from segmentation.transactions.cleaning import CleaningOptions, CleanResult, clean_transactions
+from segmentation.transactions.cleaning import (
+    CleaningOptions,
+    CleaningReport,
+    CleanResult,
+    clean_transactions,
+)
 from segmentation.transactions.features import customer_table
 from segmentation.transactions.orders import order_purchases
 
@@ -88,11 +93,7 @@ class FeatureRun:
             int(self.customers[COUNTRY].nunique()) if COUNTRY in self.customers.columns else None
         )
         return {
-            "source": self.transactions.report.source,
-            "load": self.transactions.report.to_dict(),
-            "rows_in": report.rows_in,
-            "rows_out": report.rows_out,
-            "steps": report.to_dict()["steps"],
+            **reading_summary(self.transactions, report),
             "customers": len(self.customers),
             "orders": int(self.customers["frequency"].sum()),
             "revenue": round(report.revenue_out, 2),
@@ -101,6 +102,20 @@ class FeatureRun:
             "last_date": f"{period['end']:%Y-%m-%d %H:%M}",
             "snapshot_date": f"{self.snapshot_date:%Y-%m-%d %H:%M}",
         }
+
+
+def reading_summary(
+    transactions: Transactions | EngineTransactions, report: CleaningReport
+) -> dict[str, object]:
+    """JSON-ready figures of reading and cleaning: the source, the load report, the rows in
+    and out and each cleaning step."""
+    return {
+        "source": transactions.report.source,
+        "load": transactions.report.to_dict(),
+        "rows_in": report.rows_in,
+        "rows_out": report.rows_out,
+        "steps": report.to_dict()["steps"],
+    }
 
 
 def run_features(
