@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 import pandas as pd
 import streamlit as st
 
+from segmentation.errors import DataError
 from segmentation.explore.exploration import missing_values, monthly_activity
 from segmentation.read.files import read_table
 from segmentation.read.loading import LoadReport
@@ -59,10 +60,13 @@ def load_bundle(
 
     Streamlit keys its cache on the arguments as passed (a default left out is not the same
     key as the default given), so every call goes to the cache in one form: one entry, and
-    one pipeline run, per file and options.
+    one pipeline run, per file and options. Raises the package's error for bad input.
     """
     options = options or options_key(CleaningOptions())
-    return _load_bundle(data, name, tuple(columns), sheet, tuple(options), snapshot)
+    outcome = _load_bundle(data, name, tuple(columns), sheet, tuple(options), snapshot)
+    if isinstance(outcome, DataError):
+        raise outcome
+    return outcome
 
 
 @st.cache_data(max_entries=6, show_spinner=False)
@@ -73,15 +77,21 @@ def _load_bundle(
     sheet: str | None,
     options: tuple[tuple[str, object], ...],
     snapshot: str | None,
-) -> Bundle:
-    run = run_features(
-        data,
-        name=name,
-        columns=dict(columns) or None,
-        sheet=sheet,
-        cleaning=CleaningOptions(**dict(options)),
-        snapshot_date=snapshot,
-    )
+) -> Bundle | DataError:
+    """The bundle, or the package's error for bad input: returned, not raised, so that it
+    is cached too (Streamlit does not cache exceptions, and every rerun would read the file
+    again)."""
+    try:
+        run = run_features(
+            data,
+            name=name,
+            columns=dict(columns) or None,
+            sheet=sheet,
+            cleaning=CleaningOptions(**dict(options)),
+            snapshot_date=snapshot,
+        )
+    except DataError as error:
+        return error
     report = run.cleaned.report
     return Bundle(
         source=name,
