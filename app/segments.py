@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app.bundle import Bundle
-from app.errors import failure_sentence, show_error
+from app.errors import last_that_worked
 from app.links import pending_names
 from app.settings import CLUSTER_DEFAULTS, LABEL_PREFIX
 from segmentation.models.clustering import cluster_labels
@@ -70,27 +70,18 @@ def current_segmentation(bundle: Bundle) -> Segmentation | None:
     the segments of the last options that worked on these customers, if any, else ``None``.
     """
     params = clustering_params()
-    key = customers_key(bundle)
-    try:
-        with st.spinner("Clustering the customers (a few seconds the first time)…"):
-            result = segment(bundle.customers, **params)
-    except Exception as error:
-        message = failure_sentence(error, "The clustering")
-    else:
-        st.session_state[LAST_GOOD_SEGMENTATION] = (key, params)
+    with st.spinner("Clustering the customers (a few seconds the first time)…"):
+        result = last_that_worked(
+            lambda chosen: segment(bundle.customers, **chosen),
+            params,
+            customers_key(bundle),
+            LAST_GOOD_SEGMENTATION,
+            "The clustering",
+            "The segments of the last options that worked are shown.",
+        )
+    if result is not None:
         st.session_state["segments_ready"] = True
-        return result
-    last_key, last_params = st.session_state.get(LAST_GOOD_SEGMENTATION, (None, None))
-    if last_key == key and last_params != params:
-        try:
-            result = segment(bundle.customers, **last_params)
-        except Exception:  # shown as the first error below
-            pass
-        else:
-            show_error(f"{message} The segments of the last options that worked are shown.")
-            return result
-    show_error(message)
-    return None
+    return result
 
 
 def segment_names(segmentation: Segmentation) -> dict[int, str]:

@@ -1,12 +1,11 @@
 """Movement: which segment each customer was in at an earlier date and is in now, the flows
 between them as a Sankey diagram and a matrix, the biggest ones in words, and downloads."""
 
-import contextlib
 import re
 
 import streamlit as st
 
-from app.errors import failure_sentence, show_error
+from app.errors import last_that_worked
 from app.formats import count
 from app.links import link_control
 from app.movement import (
@@ -51,23 +50,17 @@ with st.form("movement_form", border=True):
     st.form_submit_button("Compare the dates", type="primary", key="compare_dates")
 
 chosen = (st.session_state[FROM_KEY], st.session_state[TO_KEY], st.session_state[KIND_KEY])
-data = customers_key(bundle)
-try:
-    with st.spinner("Segmenting the customers at both dates…"):
-        movement = movement_of(bundle, *chosen)
-except Exception as error:
-    message = failure_sentence(error, "The movement between dates")
-    movement = None
-    last_data, last_chosen = st.session_state.get(LAST_GOOD_MOVEMENT, (None, None))
-    if last_data == data and last_chosen != chosen:
-        with contextlib.suppress(Exception):  # the first error is the one shown
-            movement = movement_of(bundle, *last_chosen)
-    if movement is None:
-        show_error(message)
-        st.stop()
-    show_error(f"{message} The last dates that worked are shown.")
-else:
-    st.session_state[LAST_GOOD_MOVEMENT] = (data, chosen)
+with st.spinner("Segmenting the customers at both dates…"):
+    movement = last_that_worked(
+        lambda dates: movement_of(bundle, *dates),
+        chosen,
+        customers_key(bundle),
+        LAST_GOOD_MOVEMENT,
+        "The movement between dates",
+        "The last dates that worked are shown.",
+    )
+if movement is None:
+    st.stop()
 
 start, end = f"{movement.from_date:%Y-%m-%d}", f"{movement.to_date:%Y-%m-%d}"
 summary = movement.summary()
