@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, fields
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -41,6 +42,14 @@ class Bundle:
     snapshot: pd.Timestamp
     #: One row per customer and order, the customer-base models' input.
     purchases: pd.DataFrame
+
+    @property
+    def period(self) -> tuple[date, date]:
+        """The dates of the first and last clean purchase."""
+        return (
+            date.fromisoformat(str(self.summary["first_date"])[:10]),
+            date.fromisoformat(str(self.summary["last_date"])[:10]),
+        )
 
 
 def options_key(options: CleaningOptions) -> tuple[tuple[str, object], ...]:

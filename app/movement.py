@@ -31,15 +31,6 @@ FROM_KEY, TO_KEY, KIND_KEY = MOVEMENT_FROM, MOVEMENT_TO, MOVEMENT_KIND
 PERIOD_KEY, LAST_GOOD_MOVEMENT = "movement_period", "last_good_movement"
 
 
-def data_period(bundle: Bundle) -> tuple[date, date]:
-    """The dates of the first and last clean purchase of ``bundle``."""
-    summary = bundle.summary
-    return (
-        date.fromisoformat(str(summary["first_date"])[:10]),
-        date.fromisoformat(str(summary["last_date"])[:10]),
-    )
-
-
 @st.cache_data(max_entries=4, show_spinner=False)
 def snapshots(
     data: bytes,
@@ -92,7 +83,7 @@ def movement_of(
 ) -> Movement:
     """The movement of ``bundle``'s customers between ``start`` and ``end`` (defaults: the end
     of the data and 90 days before); raises the package's error for bad dates."""
-    first, last = data_period(bundle)
+    first, last = bundle.period
     start, end = default_dates(first, last, start, end)
     params = cluster_params(bundle) if kind == "cluster" else ()
     return movement(*data_inputs(), start, end, kind, params)

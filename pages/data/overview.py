@@ -18,7 +18,7 @@ st.markdown(
 
 bundle = current_bundle()
 summary = bundle.summary
-first, last = str(summary["first_date"])[:10], str(summary["last_date"])[:10]
+first, last = bundle.period
 top = st.columns(3)
 top[0].metric("Customers", count(summary["customers"]))
 top[1].metric("Orders", count(summary["orders"]))

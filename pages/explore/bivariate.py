@@ -61,7 +61,4 @@ measures = {
 columns = st.columns(3)
 for column, (measure, (title, fmt)) in zip(columns, measures.items(), strict=True):
     column.altair_chart(monthly_line(monthly, measure, title, fmt), width="stretch")
-st.caption(
-    f"Clean lines only. The last month may be partial: the data ends on "
-    f"{str(bundle.summary['last_date'])[:10]}."
-)
+st.caption(f"Clean lines only. The last month may be partial: the data ends on {bundle.period[1]}.")

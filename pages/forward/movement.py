@@ -14,7 +14,6 @@ from app.movement import (
     LAST_GOOD_MOVEMENT,
     PERIOD_KEY,
     TO_KEY,
-    data_period,
     movement_of,
 )
 from app.movement_charts import flow_label, movement_colours, sankey_chart, transition_heat
@@ -30,7 +29,7 @@ FLOW_KEY = "movement_flow"
 st.title("Movement")
 link_control()
 bundle = current_bundle()
-first, last = data_period(bundle)
+first, last = bundle.period
 if st.session_state.get(PERIOD_KEY) != (first, last):
     # new data takes its own default dates; a session opened from a link keeps the link's
     if PERIOD_KEY in st.session_state or FROM_KEY not in st.session_state:
