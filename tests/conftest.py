@@ -1,4 +1,5 @@
-"""Shared fixtures: the real data sets (skipped where absent), no configured data file."""
+"""Shared fixtures: the real data sets (skipped where absent), the demo data's pipeline run,
+no configured data file."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from segmentation.demo import DEMO_TRANSACTIONS
+from segmentation.transactions.pipeline import FeatureRun, run_features
 from tests.samples import CDNOW, ONLINE_RETAIL, ONLINE_RETAIL_II, SHARED_DATA
 
 
@@ -14,6 +17,12 @@ def _require(path: Path) -> Path:
     if not path.is_file():
         pytest.skip(f"real data {path.name} not found in {SHARED_DATA} (clone without ../shared)")
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_run() -> FeatureRun:
+    """The pipeline run of the demo data (do not mutate its tables)."""
+    return run_features(DEMO_TRANSACTIONS)
 
 
 @pytest.fixture(scope="session")

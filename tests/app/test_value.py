@@ -8,66 +8,58 @@ import io
 from datetime import date
 
 import pandas as pd
-import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-from segmentation.demo import DEMO_TRANSACTIONS
 from segmentation.models import bg_nbd
 from segmentation.models.forecast import forecast, segment_labels
 from segmentation.models.profiles import format_money
 from segmentation.models.segment import segment_customers
-from segmentation.transactions.pipeline import run_features
-from tests.app.test_app import APP, SMALL_CSV, TIMEOUT, metrics, open_app
+from tests.app.test_app import SMALL_CSV, metrics, open_app
+from tests.app.test_links import open_link
 
 VALUE = "pages/forward/value.py"
 PROFILES = "pages/segment/profiles.py"
-
-
-@pytest.fixture(scope="module")
-def demo():
-    return run_features(DEMO_TRANSACTIONS)
 
 
 def money(value: float) -> str:
     return f"£{value:,.0f}"
 
 
-def test_the_page_shows_the_forecast_of_the_demo(demo) -> None:
+def test_the_page_shows_the_forecast_of_the_demo(demo_run) -> None:
     at = open_app(VALUE)
     assert not at.error
-    expected = forecast(demo.purchases)
+    expected = forecast(demo_run.purchases)
     customers = expected.customers
     silent = customers["p_no_purchase"] > 0.5
     # the 365 days up to the last purchase day, 2024-12-08 (2024 has 366)
-    last_year = demo.purchases[demo.purchases["invoice_date"] >= pd.Timestamp("2023-12-10")]
+    last_year = demo_run.purchases[demo_run.purchases["invoice_date"] >= pd.Timestamp("2023-12-10")]
     at_risk = last_year[last_year["customer_id"].isin(customers.index[silent])]["revenue"].sum()
     shown = metrics(at)
     assert shown["Predicted value, next 365 days"] == money(customers["clv"].sum())
     assert shown["Likely not to buy in 90 days"] == f"{silent.mean():.0%}"
     assert shown["Revenue at risk"] == money(at_risk)
     # the segments of the Clustering page, in their order, with the package's figures
-    labels = segment_labels(segment_customers(demo.customers))
+    labels = segment_labels(segment_customers(demo_run.customers))
     table = expected.with_segments(labels).segments["segment"]
     by_segment = next(d.value for d in at.dataframe if "Predicted value (£)" in d.value)
     assert by_segment["Segment"].tolist() == table.index.tolist()
     assert by_segment["Predicted value (£)"].tolist() == table["clv_total"].round(0).tolist()
     # the backtest of the default calibration end, the last 90 days held out
-    tested = forecast(demo.purchases, calibration_end="2024-09-09").backtest
+    tested = forecast(demo_run.purchases, calibration_end="2024-09-09").backtest
     assert shown["Correlation per customer"] == f"{tested.figures()['correlation']:.2f}"
     assert shown["Purchases in the 90 held-out days"] == "5,668"
     assert len(at.warning) == 1 and "Christmas" in at.warning[0].value
     assert any("up to 2024-09-09 of the 2,393 customers" in c.value for c in at.caption)
 
 
-def test_settings_change_the_figures_and_travel_in_the_address(demo) -> None:
+def test_settings_change_the_figures_and_travel_in_the_address(demo_run) -> None:
     at = open_app(VALUE)
     at.number_input(key="forecast_horizon").set_value(730).run()
     at.number_input(key="forecast_risk_days").set_value(30).run()
     at.number_input(key="forecast_discount").set_value(10.0).run()
     assert not at.exception and not at.error
     expected = forecast(
-        demo.purchases, horizon_days=730, risk_days=30, annual_discount_rate=0.1
+        demo_run.purchases, horizon_days=730, risk_days=30, annual_discount_rate=0.1
     ).customers
     shown = metrics(at)
     assert shown["Predicted value, next 730 days"] == money(expected["clv"].sum())
@@ -81,11 +73,11 @@ def test_settings_change_the_figures_and_travel_in_the_address(demo) -> None:
     assert metrics(at)["Predicted value, next 730 days"][:-3] == money(expected["clv"].sum())[:-3]
 
 
-def test_the_calibration_date_picker_moves_the_backtest(demo) -> None:
+def test_the_calibration_date_picker_moves_the_backtest(demo_run) -> None:
     at = open_app(VALUE)
     at.date_input(key="forecast_calibration_end").set_value(date(2024, 6, 30)).run()
     assert not at.exception and not at.error
-    tested = forecast(demo.purchases, calibration_end="2024-06-30").backtest
+    tested = forecast(demo_run.purchases, calibration_end="2024-06-30").backtest
     shown = metrics(at)
     assert shown["Correlation per customer"] == f"{tested.figures()['correlation']:.2f}"
     assert shown[f"Purchases in the {tested.holdout_days} held-out days"] == (
@@ -104,11 +96,7 @@ def test_a_calibration_end_with_too_little_history_is_one_sentence() -> None:
 
 
 def test_a_link_to_a_calibration_end_outside_the_data_uses_the_default() -> None:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["calibration_end"] = "1999-01-01"
-    at.switch_page(VALUE)
-    at.run()
-    assert not at.exception
+    at = open_link({"calibration_end": "1999-01-01"}, VALUE)
     assert len(at.error) == 1
     assert at.error[0].value.startswith("The calibration end 1999-01-01 is outside the data")
     assert "Purchases in the 90 held-out days" in metrics(at)
@@ -116,7 +104,7 @@ def test_a_link_to_a_calibration_end_outside_the_data_uses_the_default() -> None
     assert not at.error and "calibration_end" not in at.query_params
 
 
-def test_too_little_history_is_one_sentence_and_profiles_do_without(demo) -> None:
+def test_too_little_history_is_one_sentence_and_profiles_do_without(demo_run) -> None:
     at = open_app("pages/data/data.py")
     at.file_uploader(key="uploader").set_value(("small.csv", SMALL_CSV, "text/csv")).run()
     at.switch_page(VALUE).run()
@@ -139,10 +127,10 @@ def test_a_fit_that_does_not_converge_is_one_sentence(monkeypatch) -> None:
     st.cache_data.clear()
 
 
-def test_profiles_cards_csv_and_report_carry_value_and_risk(demo, downloads) -> None:
+def test_profiles_cards_csv_and_report_carry_value_and_risk(demo_run, downloads) -> None:
     at = open_app(PROFILES)
-    segmentation = segment_customers(demo.customers)
-    result = forecast(demo.purchases).with_segments(segment_labels(segmentation))
+    segmentation = segment_customers(demo_run.customers)
+    result = forecast(demo_run.purchases).with_segments(segment_labels(segmentation))
     table = result.segments["segment"]
     # cards run down three columns: compare the sentences, not their order
     lines = sorted(m.value for m in at.markdown if "predicted in the next 365 days" in m.value)

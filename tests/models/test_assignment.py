@@ -9,13 +9,11 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from segmentation.demo import DEMO_TRANSACTIONS
 from segmentation.engine import connect, text_identifiers
 from segmentation.models.assignment import nearest_centroid, prepared_columns, segment_in_engine
 from segmentation.models.preparation import prepare_features
 from segmentation.models.segment import segment_customers
 from segmentation.transactions.features import engine_customers
-from segmentation.transactions.pipeline import run_features
 
 
 def _customers(seed: int, negative: bool) -> pd.DataFrame:
@@ -54,11 +52,6 @@ def test_nearest_centroid_by_hand():
     labels = backend.execute(nearest_centroid([table.x, table.y], centroids))
     # 1.0 lies as near to the first centroid as to the second: the lower number wins
     assert labels.tolist() == [0, 0, 1, 2, 0]
-
-
-@pytest.fixture(scope="module")
-def demo_run():
-    return run_features(DEMO_TRANSACTIONS)
 
 
 def test_a_sample_fit_assigns_every_customer_as_a_full_fit_does(demo_run):

@@ -14,7 +14,6 @@ from scipy.optimize import check_grad, minimize
 from scipy.special import betaln, gammaln, hyp2f1
 from scipy.stats import nbinom
 
-from segmentation.demo import DEMO_TRANSACTIONS
 from segmentation.errors import ModelError
 from segmentation.models import bg_nbd, likelihood
 from segmentation.models.bg_nbd import (
@@ -28,7 +27,6 @@ from segmentation.models.bg_nbd import (
     probability_no_purchase,
 )
 from segmentation.models.purchase_history import purchase_history
-from segmentation.transactions.pipeline import run_features
 from tests.samples import assert_one_sentence
 
 # --- The papers' CDNOW sample and UCI Online Retail, read from ../shared/data (skipped where
@@ -357,10 +355,10 @@ def test_a_base_with_one_dropout_probability_is_fitted(variant: str, seed: int) 
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_the_demo_calibration_fits_at_one_dropout_probability(variant: str) -> None:
+def test_the_demo_calibration_fits_at_one_dropout_probability(variant: str, demo_run) -> None:
     """The demo data to 2024-09-09 (the app's default calibration): both variants go to the
     fixed-p edge, in days and in weeks alike."""
-    purchases = run_features(DEMO_TRANSACTIONS).purchases
+    purchases = demo_run.purchases
     fits = {
         unit: fit_bg_nbd(purchase_history(purchases, "2024-09-09", unit).customers, variant)
         for unit in ("day", "week")

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation.demo import DEMO_TRANSACTIONS
 from segmentation.errors import DataError, ModelError
 from segmentation.models import bg_nbd
 from segmentation.models.forecast import (
@@ -40,11 +39,6 @@ def purchases() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def backtested(purchases):
     return forecast(purchases, calibration_end=END)
-
-
-@pytest.fixture(scope="module")
-def demo_run():
-    return run_features(DEMO_TRANSACTIONS)
 
 
 def by_hand(purchases: pd.DataFrame, end: str) -> pd.DataFrame:
