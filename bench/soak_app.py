@@ -48,9 +48,10 @@ def soak(url: str, pid: int | None, sessions: int) -> int:
             page.context.close()
             seconds = time.perf_counter() - start
             total += len(problems.items)
-            memory = f"{rss_mb(pid):,.0f} MB" if pid else "n/a"
+            memory = "n/a"
             if pid:
                 curve.append(rss_mb(pid))
+                memory = f"{curve[-1]:,.0f} MB"
             print(
                 f"session {number:2d}: {len(MENU)} pages in {seconds:5.1f} s, "
                 f"errors {len(problems.items)}, server RSS {memory}",
