@@ -69,7 +69,7 @@ def show_table(table: pd.DataFrame, view: dict[str, tuple[str, str]], index: str
         if fmt in DIGITS:
             shown[column] = shown[column].round(DIGITS[fmt])
     shown.columns = [label for label, _ in columns.values()]
-    formats = {"money": "localized", "amount": "localized", "share": "percent"}
+    formats = {"money": "localized", "amount": "accounting", "share": "percent"}
     config = {
         label: st.column_config.NumberColumn(format=formats.get(fmt, fmt))
         for label, fmt in columns.values()
