@@ -12,14 +12,14 @@ from app.bundle import Bundle
 from app.errors import failure_sentence, show_error
 from app.settings import CALIBRATION_KEY, FORECAST_DEFAULTS
 from app.text import markdown_text
-from segmentation.models.forecast import (
+from segmentation.schema import CUSTOMER_ID
+from segmentation.value.forecast import (
     CUSTOMER_DIGITS,
     HOLDOUT_DAYS,
     PREDICTIONS,
     Forecast,
     forecast,
 )
-from segmentation.schema import CUSTOMER_ID
 
 
 def forecast_options() -> dict[str, object]:

@@ -1,6 +1,6 @@
 """What the Value and risk page shows of a forecast: its headline figures, the segments'
 value and risk, the distributions of the risk, the backtest's figures and the segments on
-held-out months. Built from :class:`~segmentation.models.forecast.Forecast`, drawn here."""
+held-out months. Built from :class:`~segmentation.value.forecast.Forecast`, drawn here."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import streamlit as st
 
 from app.forecast_charts import decile_chart, probability_histogram, segment_bars
 from app.formats import count, money
-from segmentation.models.forecast import LIKELY_SILENT, Forecast
+from segmentation.value.forecast import LIKELY_SILENT, Forecast
 
 #: Columns of the forecast's tables as the page shows them: column -> (label, format), the
 #: format ``money`` (whole pounds), ``amount`` (two decimals with thousands separators),

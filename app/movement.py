@@ -13,7 +13,7 @@ from app.errors import failure_sentence
 from app.segments import clustering_params, segment
 from app.session import data_inputs
 from app.settings import MOVEMENT_FROM, MOVEMENT_KIND, MOVEMENT_TO
-from segmentation.models.movement import (
+from segmentation.movement.flows import (
     Movement,
     Snapshots,
     customer_snapshots,
@@ -60,7 +60,7 @@ def movement(
     kind: str,
     params: tuple[tuple[str, object], ...],
 ) -> Movement:
-    """:func:`~segmentation.models.movement.migrate` of the current data between ``start``
+    """:func:`~segmentation.movement.flows.migrate` of the current data between ``start``
     and ``end``; ``params`` are the clustering options (``kind="cluster"`` only)."""
     found = snapshots(data, name, columns, sheet, options, start, end)
     return migrate(found, kind, **dict(params))

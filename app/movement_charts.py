@@ -8,8 +8,8 @@ import pandas as pd
 
 from app.charts import segment_colours
 from app.text import chart_text
-from segmentation.models.movement import FROM_SEGMENT, TO_SEGMENT, Movement
-from segmentation.models.profiles import format_money
+from segmentation.movement.flows import FROM_SEGMENT, TO_SEGMENT, Movement
+from segmentation.segments.profiles import format_money
 
 #: The RFM segments by what they mean: greens for the best, blues for the newest, yellow and
 #: orange for those slipping, reds for those at risk, browns and greys for those gone.

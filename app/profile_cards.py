@@ -8,7 +8,7 @@ import streamlit as st
 
 from app.formats import count, money
 from app.text import markdown_text
-from segmentation.models.forecast import Forecast, value_and_risk
+from segmentation.value.forecast import Forecast, value_and_risk
 
 
 def segment_cards(table: pd.DataFrame, names: dict[int, str], forecast: Forecast | None) -> None:

@@ -9,9 +9,9 @@ import pandas as pd
 
 from app.charts import heat_map
 from app.text import chart_text
-from segmentation.models.hierarchy import Dendrogram
-from segmentation.models.preparation import sample_rows
 from segmentation.schema import FEATURE_LABELS
+from segmentation.segments.hierarchy import Dendrogram
+from segmentation.segments.preparation import sample_rows
 
 #: Measures of the sweep over k besides inertia: title, which way is better, number format.
 MEASURES = {

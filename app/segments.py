@@ -13,18 +13,18 @@ from app.bundle import Bundle
 from app.errors import last_that_worked
 from app.links import pending_names
 from app.settings import CLUSTER_DEFAULTS, LABEL_PREFIX
-from segmentation.models.clustering import cluster_labels
-from segmentation.models.hierarchy import (
+from segmentation.segments.clustering import cluster_labels
+from segmentation.segments.hierarchy import (
     Dendrogram,
     cophenetic_correlations,
     cut_height,
     dendrogram_data,
     fit_tree,
 )
-from segmentation.models.preparation import DEFAULT_FEATURES, PreparedFeatures, sample_rows
-from segmentation.models.profiles import CLUSTER, SEGMENT
-from segmentation.models.segment import Segmentation, segment_customers
-from segmentation.models.stability import Stability, bootstrap_stability, labels_agreement
+from segmentation.segments.preparation import DEFAULT_FEATURES, PreparedFeatures, sample_rows
+from segmentation.segments.profiles import CLUSTER, SEGMENT
+from segmentation.segments.segment import Segmentation, segment_customers
+from segmentation.segments.stability import Stability, bootstrap_stability, labels_agreement
 
 #: Session-state key of the last clustering options that worked.
 LAST_GOOD_SEGMENTATION = "last_good_segmentation"

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date
 
-from segmentation.explore.exploration import VIEWS
-from segmentation.models import choices
-from segmentation.models.choices import (
+from segmentation import choices
+from segmentation.choices import (
     DEFAULT_FEATURES,
     HORIZON_DAYS,
     K_RANGE,
@@ -25,6 +24,7 @@ from segmentation.models.choices import (
     SCALERS,
     TRANSFORMS,
 )
+from segmentation.explore.exploration import VIEWS
 from segmentation.schema import CUSTOMER_FEATURES, RFM_COLUMNS
 from segmentation.transactions.cleaning import CleaningOptions
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from segmentation.models.bg_nbd import BgNbdFit, expected_purchases, fit_bg_nbd, predict
-from segmentation.models.gamma_gamma import GammaGammaFit, expected_spend, fit_gamma_gamma
-from segmentation.models.lifetime_value import lifetime_value
-from segmentation.models.purchase_history import purchase_history
+from segmentation.value.bg_nbd import BgNbdFit, expected_purchases, fit_bg_nbd, predict
+from segmentation.value.gamma_gamma import GammaGammaFit, expected_spend, fit_gamma_gamma
+from segmentation.value.lifetime_value import lifetime_value
+from segmentation.value.purchase_history import purchase_history
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "online_retail.parquet"

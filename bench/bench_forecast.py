@@ -20,8 +20,8 @@ from bench.bench_app import REAL, time_page
 from bench.bench_scale import measure_command
 from bench.bench_segmentation import timed
 from segmentation.demo import DEMO_TRANSACTIONS
-from segmentation.models.forecast import default_calibration_end, forecast
 from segmentation.transactions.pipeline import run_features
+from segmentation.value.forecast import default_calibration_end, forecast
 
 SHARED = REAL.parent
 

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from segmentation.models.choices import MOVEMENT_KINDS
+from segmentation.choices import MOVEMENT_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "online_retail.parquet"
@@ -64,7 +64,7 @@ def measure_stages(path: str, kind: str) -> dict[str, object]:
         start = now
 
     from segmentation.cli import write_json
-    from segmentation.models.movement import customer_snapshots, data_period, migrate
+    from segmentation.movement.flows import customer_snapshots, data_period, migrate
     from segmentation.outputs.export import to_safe_csv
     from segmentation.transactions.cleaning import clean_transactions
     from segmentation.transactions.features import customers_on

@@ -44,11 +44,11 @@ def peak_rss_mb() -> float:
 
 def measure_engine(path: str, repeat: int) -> dict[str, object]:
     """The package's stages, as ``segment`` runs them."""
-    from segmentation.models.assignment import SAMPLE_SIZE, segment_in_engine
-    from segmentation.models.clustering import fit_clusters, recommend_k, sweep_k
-    from segmentation.models.preparation import prepare_features
-    from segmentation.models.profiles import profile_clusters
-    from segmentation.models.rfm import score_cut_points
+    from segmentation.segments.assignment import SAMPLE_SIZE, segment_in_engine
+    from segmentation.segments.clustering import fit_clusters, recommend_k, sweep_k
+    from segmentation.segments.preparation import prepare_features
+    from segmentation.segments.profiles import profile_clusters
+    from segmentation.segments.rfm import score_cut_points
     from segmentation.transactions.cleaning import clean_transactions
     from segmentation.transactions.features import customer_table, engine_customers
     from segmentation.transactions.pipeline import read_transactions

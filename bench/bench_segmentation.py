@@ -76,11 +76,11 @@ def timed(function: Callable[[], object], repeat: int) -> tuple[float, object]:
 
 
 def measure_stages(size: str, repeat: int) -> dict[str, object]:
-    from segmentation.models.clustering import fit_clusters, recommend_k, sweep_k
-    from segmentation.models.hierarchy import cophenetic_correlations
-    from segmentation.models.preparation import prepare_features
-    from segmentation.models.profiles import profile_clusters
-    from segmentation.models.stability import bootstrap_stability
+    from segmentation.segments.clustering import fit_clusters, recommend_k, sweep_k
+    from segmentation.segments.hierarchy import cophenetic_correlations
+    from segmentation.segments.preparation import prepare_features
+    from segmentation.segments.profiles import profile_clusters
+    from segmentation.segments.stability import bootstrap_stability
 
     customers = customer_table(size)
     medians = {}
@@ -103,7 +103,7 @@ def measure_stages(size: str, repeat: int) -> dict[str, object]:
 
 
 def measure_segment(size: str, repeat: int) -> dict[str, object]:
-    from segmentation.models.segment import segment_customers
+    from segmentation.segments.segment import segment_customers
 
     customers = customer_table(size)
     table_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

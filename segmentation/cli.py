@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from segmentation.choices import METHODS, MOVEMENT_KINDS
 from segmentation.errors import DataError
-from segmentation.models.choices import METHODS, MOVEMENT_KINDS
 from segmentation.outputs.export import write_safe_csv
 from segmentation.read.loading import Transactions
 from segmentation.read.scanning import EngineTransactions
@@ -34,8 +34,8 @@ from segmentation.transactions.pipeline import (
 )
 
 if TYPE_CHECKING:
-    from segmentation.models.movement import Movement
-    from segmentation.models.segment import Segmentation
+    from segmentation.movement.flows import Movement
+    from segmentation.segments.segment import Segmentation
 
 MONEY_COLUMNS = ("monetary", "avg_order_value")
 SWITCHABLE_STEPS = (*(s for s in STEP_NAMES if s != "unreadable_lines"), "net_cancellations")
@@ -192,7 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("segment", "migrate", "forecast"):
         # scikit-learn and SciPy take most of a second to import: they load while the
         # engine, which releases the interpreter, reads and cleans the transactions
-        module = f"segmentation.models.{'movement' if args.command == 'migrate' else 'segment'}"
+        module = (
+            "segmentation.movement.flows"
+            if args.command == "migrate"
+            else "segmentation.segments.segment"
+        )
         threading.Thread(target=_import_quietly, args=(module,)).start()
     try:
         if args.command == "migrate":
@@ -266,7 +270,7 @@ def _cleaning_options(args: argparse.Namespace) -> CleaningOptions:
 
 
 def _segment(run: FeatureRun, args: argparse.Namespace) -> Segmentation:
-    from segmentation.models.segment import segment_customers
+    from segmentation.segments.segment import segment_customers
 
     return segment_customers(run.customers, **_segment_options(args))
 
@@ -288,7 +292,7 @@ def _segment_options(args: argparse.Namespace) -> dict[str, object]:
 def _migrate(
     args: argparse.Namespace,
 ) -> tuple[Transactions | EngineTransactions, CleanResult, Movement]:
-    from segmentation.models.movement import customer_snapshots, migrate
+    from segmentation.movement.flows import customer_snapshots, migrate
 
     if args.snapshot_date:
         raise DataError(
@@ -322,7 +326,7 @@ def _write_movement(
     movement: Movement,
     output_dir: Path,
 ) -> None:
-    from segmentation.models.movement import REVENUE_AFTER, REVENUE_BEFORE
+    from segmentation.movement.flows import REVENUE_AFTER, REVENUE_BEFORE
 
     output_dir.mkdir(parents=True, exist_ok=True)
     money = {REVENUE_BEFORE: 2, REVENUE_AFTER: 2, "monetary": 2}
@@ -336,7 +340,7 @@ def _write_movement(
 
 
 def _write_forecast(run: FeatureRun, args: argparse.Namespace) -> None:
-    from segmentation.models.forecast import CUSTOMER_DIGITS, forecast, segment_labels
+    from segmentation.value.forecast import CUSTOMER_DIGITS, forecast, segment_labels
 
     options = {
         "horizon_days": args.horizon_days,

@@ -245,9 +245,9 @@ FORECAST_COLUMNS = [
 
 def test_forecast_on_the_demo_data(tmp_path):
     from segmentation.demo import DEMO_TRANSACTIONS
-    from segmentation.models.forecast import forecast, segment_labels
-    from segmentation.models.segment import segment_customers
+    from segmentation.segments.segment import segment_customers
     from segmentation.transactions.pipeline import run_features
+    from segmentation.value.forecast import forecast, segment_labels
 
     out = tmp_path / "out"
     args = ["forecast", str(DEMO_TRANSACTIONS), "--output-dir", str(out), "--k", "3"]
@@ -333,7 +333,7 @@ def test_forecast_on_too_little_history_is_one_error_line(tmp_path, capsys):
 
 def test_a_forecast_that_does_not_converge_is_one_error_line(tmp_path, capsys, monkeypatch):
     from segmentation.demo import DEMO_TRANSACTIONS
-    from segmentation.models import bg_nbd
+    from segmentation.value import bg_nbd
 
     monkeypatch.setattr(bg_nbd, "GRADIENT_TOLERANCE", 0.0)
     args = ["forecast", str(DEMO_TRANSACTIONS), "--output-dir", str(tmp_path / "out")]

@@ -33,9 +33,9 @@ import xlsxwriter
 
 from segmentation.cli import main
 from segmentation.errors import CleaningError, ColumnError, DataError, FileFormatError, ModelError
-from segmentation.models.segment import segment_customers
 from segmentation.read.files import MAX_UNCOMPRESSED_BYTES
 from segmentation.read.loading import Transactions, load_transactions
+from segmentation.segments.segment import segment_customers
 from segmentation.transactions.cleaning import CleanResult, clean_transactions
 from segmentation.transactions.features import CustomerTable, customer_table
 from tests.app.test_app import open_app

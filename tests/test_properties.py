@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segmentation.errors import CleaningError, ColumnError, DataError, FileFormatError, ModelError
-from segmentation.models.profiles import CLUSTER, SEGMENT
-from segmentation.models.rfm import RFM_SEGMENT, SEGMENT_GRID, SEGMENTS, rfm_scores
-from segmentation.models.segment import segment_customers
 from segmentation.read.loading import load_transactions
+from segmentation.segments.profiles import CLUSTER, SEGMENT
+from segmentation.segments.rfm import RFM_SEGMENT, SEGMENT_GRID, SEGMENTS, rfm_scores
+from segmentation.segments.segment import segment_customers
 from segmentation.transactions.cleaning import CleaningOptions, clean_transactions
 from segmentation.transactions.features import customer_table
 

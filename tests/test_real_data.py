@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from bench.scale_data import write_scaled
-from segmentation.models.movement import customer_snapshots, migrate
+from segmentation.movement.flows import customer_snapshots, migrate
 from segmentation.read.loading import Transactions, load_transactions
 from segmentation.read.scanning import EngineTransactions
 from segmentation.transactions.pipeline import read_transactions, run_features

@@ -250,8 +250,8 @@ def test_a_sample_fit_assigned_on_spark(spark):
 
     from segmentation.demo import DEMO_TRANSACTIONS
     from segmentation.engine import text_identifiers
-    from segmentation.models.assignment import segment_in_engine
-    from segmentation.models.segment import segment_customers
+    from segmentation.segments.assignment import segment_in_engine
+    from segmentation.segments.segment import segment_customers
     from segmentation.transactions.features import engine_customers
 
     loaded = load_transactions(DEMO_TRANSACTIONS)

@@ -21,7 +21,7 @@ from app.segments import customers_key
 from app.session import current_bundle
 from app.settings import MOVEMENT_KINDS
 from app.text import markdown_text
-from segmentation.models.movement import FROM_SEGMENT, TO_SEGMENT, default_dates
+from segmentation.movement.flows import FROM_SEGMENT, TO_SEGMENT, default_dates
 from segmentation.outputs.export import to_safe_csv
 
 FLOW_KEY = "movement_flow"

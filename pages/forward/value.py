@@ -21,7 +21,7 @@ from app.links import link_control
 from app.segments import clustering_params, current_segmentation, segment_names
 from app.session import current_bundle
 from app.settings import CALIBRATION_KEY, FORECAST_DEFAULTS, MAX_DAYS, MAX_DISCOUNT, TIME_UNITS
-from segmentation.models.forecast import HOLDOUT_DAYS, default_calibration_end, segment_labels
+from segmentation.value.forecast import HOLDOUT_DAYS, default_calibration_end, segment_labels
 
 st.title("Value and risk")
 link_control()

@@ -17,9 +17,9 @@ from app.segments import (
 )
 from app.session import current_bundle
 from app.settings import CLUSTER_DEFAULTS, METHOD_LABELS
-from segmentation.models.choices import K_RANGE, LINKAGE_METHODS, METHODS, SCALERS, TRANSFORMS
-from segmentation.models.clustering import elbow_k
+from segmentation.choices import K_RANGE, LINKAGE_METHODS, METHODS, SCALERS, TRANSFORMS
 from segmentation.schema import CUSTOMER_FEATURES
+from segmentation.segments.clustering import elbow_k
 
 st.title("Clustering")
 link_control()

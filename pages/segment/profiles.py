@@ -11,13 +11,13 @@ from app.segment_charts import crosstab_heat, plane_chart, radar_chart, rfm_cube
 from app.segments import current_segmentation, named_customers, sample_index, segment_names
 from app.session import current_bundle
 from segmentation.explore.exploration import grouped_box_statistics
-from segmentation.models.forecast import segment_labels
-from segmentation.models.profiles import rank_profile
-from segmentation.models.projection import principal_plane
-from segmentation.models.rfm import score_bounds
 from segmentation.outputs.export import to_safe_csv
 from segmentation.outputs.report import build_report
 from segmentation.schema import FEATURE_LABELS, RFM_COLUMNS
+from segmentation.segments.profiles import rank_profile
+from segmentation.segments.projection import principal_plane
+from segmentation.segments.rfm import score_bounds
+from segmentation.value.forecast import segment_labels
 
 st.title("Profiles")
 link_control()

@@ -20,7 +20,7 @@ from segmentation.errors import DataError
 from segmentation.schema import FREQUENCY, MONETARY, RECENCY, RFM_COLUMNS
 
 if TYPE_CHECKING:
-    from segmentation.models.forecast import Forecast
+    from segmentation.value.forecast import Forecast
 
 #: One colour per segment, in segment order (the app uses the same), readable on light
 #: and dark backgrounds.
@@ -98,7 +98,7 @@ def build_report(
     """The HTML text of the segment report of ``customers`` (one row per customer).
 
     With a ``forecast`` whose per-segment table ``segment_column`` has the same segment names
-    (:meth:`~segmentation.models.forecast.Forecast.with_segments`), each card and a table give
+    (:meth:`~segmentation.value.forecast.Forecast.with_segments`), each card and a table give
     the segment's predicted value and risk.
     """
     table = segment_table(customers, segment_column)
@@ -190,7 +190,7 @@ def _value_line(row: pd.Series, forecast: Forecast) -> str:
     """A card's predicted value and risk."""
     # imported here: the app's first page imports this module for its colours, and the
     # models' libraries would slow it down
-    from segmentation.models.forecast import value_and_risk
+    from segmentation.value.forecast import value_and_risk
 
     return f"<p>{html.escape(value_and_risk(row, forecast.horizon_days, forecast.risk_days))}</p>"
 

@@ -67,7 +67,7 @@ def order_purchases(orders: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
     invoice_date`` (the order's first line), ``revenue`` and, where the lines have
     quantities, ``total_quantity``; sorted by customer, date and invoice.
 
-    The input of the customer-base models (:mod:`segmentation.models.purchase_history`):
+    The input of the customer-base models (:mod:`segmentation.value.purchase_history`):
     computed in the engine from the orders, so only one row per order comes to pandas.
     Orders without a customer id (guests, when their cleaning step is off) are left out.
     """

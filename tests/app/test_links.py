@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.navigation import PAGES
 from segmentation.demo import DEMO_TRANSACTIONS
-from segmentation.models.segment import segment_customers
+from segmentation.segments.segment import segment_customers
 from segmentation.transactions.cleaning import CleaningOptions
 from segmentation.transactions.pipeline import run_features
 from tests.app.rendered import MARKUP, unescaped_markup

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from segmentation.demo import DEMO_TRANSACTIONS
-from segmentation.models.movement import customer_snapshots, largest_flow_sentence, migrate
+from segmentation.movement.flows import customer_snapshots, largest_flow_sentence, migrate
 from segmentation.outputs.export import is_formula
 from segmentation.read.loading import load_transactions
 from segmentation.transactions.cleaning import clean_transactions

@@ -10,10 +10,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from segmentation.models import bg_nbd
-from segmentation.models.forecast import forecast, segment_labels
-from segmentation.models.profiles import format_money
-from segmentation.models.segment import segment_customers
+from segmentation.segments.profiles import format_money
+from segmentation.segments.segment import segment_customers
+from segmentation.value import bg_nbd
+from segmentation.value.forecast import forecast, segment_labels
 from tests.app.test_app import SMALL_CSV, metrics, open_app
 from tests.app.test_links import open_link
 

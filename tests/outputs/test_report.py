@@ -122,7 +122,7 @@ def test_hostile_text_everywhere_is_escaped_and_reads_as_itself(customers: pd.Da
 
 
 def test_report_gives_each_segment_its_predicted_value_and_risk() -> None:
-    from segmentation.models.forecast import customers_at, forecast
+    from segmentation.value.forecast import customers_at, forecast
     from tests.samples import simulated_purchases
 
     purchases = simulated_purchases(customers=300)

@@ -1,0 +1,1 @@
+"""Movement: the segments of two dates compared, customer by customer (``flows``)."""
