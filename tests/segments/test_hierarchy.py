@@ -154,7 +154,7 @@ def test_a_tree_is_built_once_for_the_same_rows(monkeypatch):
 
 
 def test_a_page_run_of_agglomerative_clustering_builds_one_tree(monkeypatch):
-    from tests.models.test_clustering import prepared_blobs
+    from tests.segments.test_clustering import prepared_blobs
 
     built = []
     build = hierarchy.linkage_matrix
