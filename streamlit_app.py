@@ -1,9 +1,9 @@
 """Customer segmentation app: the router with the pages and the sidebar shared by all of them.
 
 Run with ``streamlit run streamlit_app.py``. The pages are listed in ``app/navigation.py``
-and live in ``pages/<section>/``, one folder per section of the menu: Streamlit's old-style
-discovery runs pages placed directly in ``pages/`` without this router on a first visit
-straight to their address, and it does not look into subfolders.
+and live in ``pages/<section>/``, one folder per section of the menu. The files directly in
+``pages/`` are stand-ins that run this router on a fresh server's first visit straight to a
+page's address (see ``app/first_visit.py``).
 """
 
 import streamlit as st

@@ -1,9 +1,8 @@
 """Every page of the app, by section of the menu: the router builds the menu from it, the
 Overview links to it, and the tests and benchmarks visit it.
 
-A page lives in ``pages/<section>/<page>.py``: Streamlit's old-style discovery runs pages
-placed directly in ``pages/`` without the router on a first visit straight to their address,
-and it does not look into subfolders.
+A page lives in ``pages/<section>/<page>.py``; its address also has a stand-in,
+``pages/<url path>.py``, that runs the router (see ``app/first_visit.py``).
 """
 
 from __future__ import annotations

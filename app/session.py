@@ -10,6 +10,7 @@ import streamlit as st
 
 from app.bundle import Bundle, load_bundle, options_key
 from app.errors import failure_sentence, show_error
+from app.headline import Headline, known_headline
 from app.settings import SNAPSHOT_KEY
 from app.sources import Source, active_source, demo_source, source_key
 from app.text import markdown_text
@@ -59,6 +60,30 @@ def snapshot_text() -> str | None:
     return value.isoformat() if isinstance(value, date) else None
 
 
+def current_inputs() -> tuple[Source, tuple]:
+    """The active source and the options it is read with: the columns mapped by hand, the
+    sheet, the cleaning options and the snapshot date."""
+    source = active_source()
+    return source, (
+        column_overrides(source),
+        chosen_sheet(source),
+        options_key(cleaning_options()),
+        snapshot_text(),
+    )
+
+
+def current_headline() -> tuple[Headline, Bundle | None]:
+    """The headline figures of the current data, and its bundle if it was read for them:
+    written down for the demo with the default settings (on screen before a fresh server's
+    first pipeline run), else those of :func:`current_bundle`."""
+    source, chosen = current_inputs()
+    known = known_headline(source_key(source), chosen)
+    if known is not None:
+        return known, None
+    bundle = current_bundle()
+    return Headline.of(bundle), bundle
+
+
 def current_bundle() -> Bundle:
     """The data of the active source with the chosen options; errors are shown, never raised.
 
@@ -67,14 +92,8 @@ def current_bundle() -> Bundle:
     last options that worked on this source, else the defaults (with the columns mapped by
     hand), else the demo data.
     """
-    source = active_source()
+    source, chosen = current_inputs()
     key = source_key(source)
-    chosen = (
-        column_overrides(source),
-        chosen_sheet(source),
-        options_key(cleaning_options()),
-        snapshot_text(),
-    )
     try:
         with st.spinner(f"Reading and cleaning {markdown_text(source.name)}…"):
             bundle = _loaded(source, chosen)

@@ -115,25 +115,6 @@ def running_app(
             server.wait()
 
 
-def first_session(url: str) -> None:
-    """Open the app's first page once, so the server has had its first session.
-
-    On a server's first session Streamlit decides from the ``pages/`` folder whether the app
-    is an old-style multipage app before the router runs; a first visit straight to a page's
-    address then shows a "Page not found" notice over the right page. Later sessions go
-    straight to the router.
-    """
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.goto(url)
-        page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=180_000)
-        settle(page)
-        browser.close()
-
-
 def settle(page) -> None:
     """Wait until the script has finished and the charts have drawn."""
     page.wait_for_selector(IDLE, timeout=180_000)

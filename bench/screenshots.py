@@ -20,7 +20,6 @@ from bench.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     ROOT,
-    first_session,
     free_port,
     full_height,
     go,
@@ -60,7 +59,6 @@ def main() -> None:
     args = parser.parse_args()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / "screenshots_server.log"
     with running_app(free_port(), log, cwd=ROOT, data=args.data) as (url, _pid):
-        first_session(url)
         for path in shoot(url, args.output, args.pages, args.width):
             print(path)
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app.formats import count, money
 from app.navigation import PAGES
-from app.session import current_bundle
+from app.session import current_bundle, current_headline
 from app.story import segment_story
 from app.text import markdown_text
 
@@ -16,19 +16,18 @@ st.markdown(
     "look forward: what each segment is worth next, who is slipping away and who moved."
 )
 
-bundle = current_bundle()
-summary = bundle.summary
-first, last = bundle.period
+headline, bundle = current_headline()
+first, last = headline.period
 top = st.columns(3)
-top[0].metric("Customers", count(summary["customers"]))
-top[1].metric("Orders", count(summary["orders"]))
-top[2].metric("Revenue", money(summary["revenue"]))
+top[0].metric("Customers", count(headline.customers))
+top[1].metric("Orders", count(headline.orders))
+top[2].metric("Revenue", money(headline.revenue))
 bottom = st.columns([2, 1])
 bottom[0].metric("Period", f"{first} – {last}")
-bottom[1].metric("Countries", count(summary["countries"] or 0))
+bottom[1].metric("Countries", count(headline.countries))
 st.caption(
-    f"Source: {markdown_text(bundle.source)}. Revenue after cleaning; recency counted up to "
-    f"{bundle.snapshot:%Y-%m-%d %H:%M}."
+    f"Source: {markdown_text(headline.source)}. Revenue after cleaning; recency counted up to "
+    f"{headline.snapshot}."
 )
 
 st.subheader("Segments")
@@ -36,7 +35,7 @@ st.caption(
     "From the Clustering page's settings (the recommended number of segments by default); "
     "renamed segments keep their names here."
 )
-segment_story(bundle)
+segment_story(bundle or current_bundle())
 
 st.subheader("Where to look next")
 for entry in PAGES[1:]:

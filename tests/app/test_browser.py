@@ -17,7 +17,6 @@ from app.navigation import SECTIONS
 from bench.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    first_session,
     free_port,
     full_height,
     go,
@@ -49,7 +48,6 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pytest.importorskip("playwright.sync_api")
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     with running_app(free_port(), log) as (url, _pid):
-        first_session(url)
         yield url
 
 
