@@ -11,10 +11,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from segmentation.demo import DEMO_TRANSACTIONS
-from segmentation.movement.flows import customer_snapshots, largest_flow_sentence, migrate
+from segmentation.movement.flows import largest_flow_sentence, migrate
+from segmentation.movement.snapshots import customer_snapshots
 from segmentation.outputs.export import is_formula
 from segmentation.read.loading import load_transactions
 from segmentation.transactions.cleaning import clean_transactions
+from segmentation.transactions.orders import order_purchases
 from tests.samples import ROOT, hostile_csv
 
 APP = str(ROOT / "streamlit_app.py")
@@ -56,7 +58,7 @@ def page_state(at: AppTest) -> tuple:
 @pytest.fixture(scope="module")
 def demo_movement():
     clean = clean_transactions(load_transactions(DEMO_TRANSACTIONS))
-    return migrate(customer_snapshots(clean), "rfm")
+    return migrate(customer_snapshots(order_purchases(clean.orders, clean.backend)), "rfm")
 
 
 def test_the_page_shows_the_package_figures_on_the_demo(demo_movement, downloads) -> None:
