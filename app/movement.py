@@ -47,12 +47,16 @@ def period(bundle: Bundle) -> tuple[date, date]:
 def cluster_params(bundle: Bundle) -> tuple[tuple[str, object], ...]:
     """The Clustering page's options, with the k it chose when k is chosen there
     automatically, so that the clusters at the later date are as many as on the other
-    pages (a fit of its own could choose another k on the same data)."""
+    pages (a fit of its own could choose another k on the same data). With k known, only
+    that k is fitted: the measures of the other k, which the Clustering page shows, would
+    cost a fit each on every date change and change no cluster."""
     params = clustering_params()
     if params["k"] == "auto":
         # where it fails the Clustering page says why; the later date chooses its own k
         with contextlib.suppress(Exception):
             params["k"] = segment(bundle.customers, **params).k
+    if params["k"] != "auto":
+        params["k_range"] = (params["k"], params["k"])
     return tuple(params.items())
 
 

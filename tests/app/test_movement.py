@@ -144,7 +144,9 @@ def test_bad_dates_on_a_first_visit_are_one_sentence() -> None:
     assert not at.metric and not at.get("plotly_chart")
 
 
-def test_dates_and_kind_stay_across_pages_and_clusters_follow_the_clustering_page() -> None:
+def test_dates_and_kind_stay_across_pages_and_clusters_follow_the_clustering_page(
+    demo_run, downloads
+) -> None:
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     at.switch_page("pages/segment/clustering.py").run()
@@ -155,6 +157,11 @@ def test_dates_and_kind_stay_across_pages_and_clusters_follow_the_clustering_pag
     compare(at, date(2024, 7, 1), date(2024, 11, 30), "cluster")
     assert not at.error
     assert any("(kmeans, k = 3)" in c.value for c in at.caption)
+    # the package's clusters at k = 3, fitted after measuring every k
+    snapshots = customer_snapshots(demo_run.purchases, date(2024, 7, 1), date(2024, 11, 30))
+    expected = migrate(snapshots, "cluster", k=3).transitions.round(2)
+    flows = pd.read_csv(io.BytesIO(downloads["movement_2024-07-01_2024-11-30_transitions.csv"]))
+    pd.testing.assert_frame_equal(flows, expected, check_dtype=False)
     at.switch_page("pages/segment/profiles.py").run()
     at.switch_page(PAGE).run()
     assert at.date_input(key="movement_from").value == date(2024, 7, 1)
