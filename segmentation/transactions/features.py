@@ -108,7 +108,7 @@ def customers_as_of(purchases: pd.DataFrame, day: date | str | pd.Timestamp) -> 
     by date; sorted by customer id; empty when nobody had bought yet. The input is not
     modified.
     """
-    day = pd.Timestamp(day).normalize()
+    day = pd.Timestamp(day).tz_localize(None).normalize()  # a wall-clock date
     dates = purchases[INVOICE_DATE]
     if isinstance(dates.dtype, pd.DatetimeTZDtype):  # wall-clock dates
         dates = dates.dt.tz_localize(None)
@@ -139,8 +139,8 @@ def customers_as_of(purchases: pd.DataFrame, day: date | str | pd.Timestamp) -> 
 def _exact_sums(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """The sum of ``values`` per customer code, as the engine sums them: exactly, in whole
     units of its decimals (:data:`~segmentation.engine.DECIMAL`), then as a float (as
-    floats only where whole units would overflow)."""
-    if len(values) and np.abs(values).max() >= 2**62 / DECIMAL_UNITS:
+    floats where whole units would overflow, or a value is missing)."""
+    if not (np.abs(values) < 2**62 / DECIMAL_UNITS).all():
         return pd.Series(values).groupby(codes, sort=True).sum().to_numpy()
     units = np.rint(values * DECIMAL_UNITS).astype(np.int64)
     return pd.Series(units).groupby(codes, sort=True).sum().to_numpy() / DECIMAL_UNITS
