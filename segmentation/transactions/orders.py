@@ -76,12 +76,13 @@ def order_purchases(orders: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
     known = orders.filter(orders[CUSTOMER_ID].notnull())
     sums = {REVENUE: "monetary", "total_quantity": "total_quantity"}
     country = {}
-    if COUNTRY in known.columns:
-        first = ibis.row_number().over(
+    if COUNTRY in known.columns:  # the country of most lines, ties to the first name
+        # (a window rather than an ordered aggregate, which not every engine has)
+        most = ibis.row_number().over(
             group_by=[CUSTOMER_ID, INVOICE_NO], order_by=[ibis.desc(LINES), COUNTRY]
         )
-        known = known.mutate(_first=first)
-        country = {COUNTRY: known[COUNTRY].max(where=known["_first"] == 0)}
+        known = known.mutate(_most=most)
+        country = {COUNTRY: known[COUNTRY].max(where=known["_most"] == 0)}
     table = known.group_by([CUSTOMER_ID, INVOICE_NO]).agg(
         **{INVOICE_DATE: known["first_purchase"].min()},
         **{name: known[c].sum().cast("float64") for name, c in sums.items() if c in known.columns},
