@@ -5,13 +5,14 @@ by ``python3 -m bench.scale_data --factor 40 --output /tmp/online_retail_x40.par
 
 * ``python -m segmentation migrate FILE`` with ``--kind rfm`` and ``--kind cluster``, a
   fresh process each run, imports included (median of ``--repeat``; peak RSS of the runs);
-* the stages of one run in a fresh process: read and clean, the customer table of each
-  date, the segments and flows, the files written.
+* the stages of one run in a fresh process: read and clean, the order table, the customer
+  table of each date, the segments and flows, the files written.
 
-Then the Movement page on the real data through AppTest, as ``bench/bench_app.py`` does:
-its first visit (caches cleared, imports loaded) and a warm page switch (from the Overview,
-caches filled), for both kinds. Not a test: run it by hand from the repository root,
-``python3 -m bench.bench_movement [FILE] [--repeat 3]``.
+Then the Movement page through AppTest, as ``bench/bench_app.py`` does, on the real data
+and on ``FILE``: its first visit (caches cleared, imports loaded), a warm page switch (from
+the Overview, caches filled) and a date change in a warm session (a new earlier date, not
+seen before, compared), for both kinds. Not a test: run it by hand from the repository
+root, ``python3 -m bench.bench_movement [FILE] [--repeat 3]``.
 """
 
 from __future__ import annotations
@@ -64,17 +65,20 @@ def measure_stages(path: str, kind: str) -> dict[str, object]:
         start = now
 
     from segmentation.cli import write_json
-    from segmentation.movement.flows import customer_snapshots, data_period, migrate
+    from segmentation.movement.flows import migrate
+    from segmentation.movement.snapshots import customer_snapshots
     from segmentation.outputs.export import to_safe_csv
     from segmentation.transactions.cleaning import clean_transactions
-    from segmentation.transactions.features import customers_on
+    from segmentation.transactions.features import customers_as_of
+    from segmentation.transactions.orders import order_purchases
     from segmentation.transactions.pipeline import read_transactions
 
     lap("imports")
     cleaned = clean_transactions(read_transactions(path))
     lap("read and clean")
-    _, last = data_period(cleaned)
-    snapshots = customer_snapshots(cleaned)
+    purchases = order_purchases(cleaned.orders, cleaned.backend)
+    lap("the order table")
+    snapshots = customer_snapshots(purchases)
     lap("both customer tables")
     movement = migrate(snapshots, kind)
     lap(f"segments and flows ({kind})")
@@ -83,9 +87,9 @@ def measure_stages(path: str, kind: str) -> dict[str, object]:
         to_safe_csv(movement.customers.round(2))
         write_json(movement.summary(), Path(out) / "summary.json")
     lap("files")
-    customers_on(cleaned, snapshots.from_date)
+    customers_as_of(purchases, snapshots.from_date)
     lap("(the earlier date's table alone)")
-    customers_on(cleaned, last)
+    customers_as_of(purchases, snapshots.to_date)
     lap("(the later date's table alone)")
     return {
         "customers": [len(snapshots.before), len(snapshots.after)],
@@ -94,41 +98,49 @@ def measure_stages(path: str, kind: str) -> dict[str, object]:
     }
 
 
-def measure_page(repeat: int) -> dict[str, dict[str, float]]:
-    """The Movement page on the real data: a first visit after clearing the caches, and a
-    warm switch to it from the Overview (medians of ``repeat``)."""
+def measure_page(path: str, repeat: int) -> dict[str, dict[str, object]]:
+    """The Movement page on the file at ``path``: a first visit after clearing the caches, a
+    warm switch to it from the Overview and a date change in a warm session (medians of
+    ``repeat`` each)."""
     import logging
+    from datetime import timedelta
 
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
-    os.environ["SEGMENTATION_DATA"] = str(REAL)
+    os.environ["SEGMENTATION_DATA"] = path
     page = "pages/forward/movement.py"
     results = {}
     for kind in MOVEMENT_KINDS:
-        cold, warm = [], []
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=1800)
+        at.run()  # the Overview: the data read and cleaned
+        at.switch_page(page)
+        at.session_state["movement_kind"] = kind
+        start = time.perf_counter()
+        at.run()
+        first = time.perf_counter() - start
+        warm, changes = [], []
         for _ in range(repeat):
-            st.cache_data.clear()
-            st.cache_resource.clear()
-            at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
-            at.run()  # the Overview: the data read and cleaned
-            at.switch_page(page)
-            at.session_state["movement_kind"] = kind
+            at.switch_page("pages/data/overview.py").run()
             start = time.perf_counter()
-            at.run()
-            cold.append(time.perf_counter() - start)
-            for _ in range(3):
-                at.switch_page("pages/data/overview.py").run()
-                start = time.perf_counter()
-                at.switch_page(page).run()
-                warm.append(time.perf_counter() - start)
-            if at.exception or at.error:
-                raise SystemExit(f"{kind}: {[e.value for e in [*at.exception, *at.error]]}")
+            at.switch_page(page).run()
+            warm.append(time.perf_counter() - start)
+        later = at.date_input(key="movement_to").value
+        for n in range(repeat):  # earlier dates not compared before
+            at.date_input(key="movement_from").set_value(later - timedelta(days=60 + 7 * n))
+            start = time.perf_counter()
+            at.button(key="compare_dates").click().run()
+            changes.append(time.perf_counter() - start)
+        if at.exception or at.error:
+            raise SystemExit(f"{kind}: {[e.value for e in [*at.exception, *at.error]]}")
         results[kind] = {
-            "first visit": statistics.median(cold),
+            "first visit": first,
             "warm switch": statistics.median(warm),
-            "warm switches": warm,
+            "date change": statistics.median(changes),
+            "date changes": changes,
         }
     return results
 
@@ -145,7 +157,7 @@ def main() -> None:
     parser.add_argument("-r", "--repeat", type=int, default=3)
     parser.add_argument("--command", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--stages", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--page", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--page", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.command:
         print(json.dumps(measure_command(*args.command, args.repeat)))
@@ -154,7 +166,7 @@ def main() -> None:
         print(json.dumps(measure_stages(*args.stages)))
         return
     if args.page:
-        print(json.dumps(measure_page(args.repeat)))
+        print(json.dumps(measure_page(args.page, args.repeat)))
         return
     if not REAL.is_file():
         raise SystemExit(f"The real data is not at {REAL}.")
@@ -189,16 +201,19 @@ def main() -> None:
         print(f"\n{label}, {kind}, {' to '.join(stages['dates'])}:")
         for stage, seconds in stages["stages"].items():
             print(f"  {stage:<34} {seconds:6.2f} s")
-    page = child("--page", "--repeat", str(args.repeat))
-    print("\nMovement page on the real data (AppTest):")
-    print("| kind | first visit | warm page switch | warm switches |")
-    print("| --- | ---: | ---: | --- |")
-    for kind, figures in page.items():
-        switches = ", ".join(f"{t:.2f}" for t in figures["warm switches"])
-        print(
-            f"| {kind} | {figures['first visit']:.2f} s | {figures['warm switch']:.2f} s "
-            f"| {switches} |"
-        )
+    print("\nThe Movement page (AppTest), a warm session; the date changes one by one:")
+    print("| file | kind | first visit | warm page switch | date change | date changes |")
+    print("| --- | --- | ---: | ---: | ---: | --- |")
+    for label, path in files.items():
+        page = child("--page", str(path), "--repeat", str(args.repeat))
+        for kind, figures in page.items():
+            changes = ", ".join(f"{t:.2f}" for t in figures["date changes"])
+            print(
+                f"| {label} | {kind} | {figures['first visit']:.2f} s "
+                f"| {figures['warm switch']:.2f} s | {figures['date change']:.2f} s "
+                f"| {changes} |",
+                flush=True,
+            )
     print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
 
 

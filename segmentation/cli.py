@@ -292,7 +292,9 @@ def _segment_options(args: argparse.Namespace) -> dict[str, object]:
 def _migrate(
     args: argparse.Namespace,
 ) -> tuple[Transactions | EngineTransactions, CleanResult, Movement]:
-    from segmentation.movement.flows import customer_snapshots, migrate
+    from segmentation.movement.flows import migrate
+    from segmentation.movement.snapshots import customer_snapshots
+    from segmentation.transactions.orders import order_purchases
 
     if args.snapshot_date:
         raise DataError(
@@ -302,7 +304,8 @@ def _migrate(
     options = _segment_options(args) if args.kind == "cluster" else {}
     transactions = _read(args)
     cleaned = clean_transactions(transactions, _cleaning_options(args))
-    snapshots = customer_snapshots(cleaned, args.from_date, args.to_date)
+    purchases = order_purchases(cleaned.orders, cleaned.backend)  # as the app's cached data
+    snapshots = customer_snapshots(purchases, args.from_date, args.to_date)
     return transactions, cleaned, migrate(snapshots, args.kind, **options)
 
 

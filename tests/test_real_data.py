@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from bench.scale_data import write_scaled
-from segmentation.movement.flows import customer_snapshots, migrate
+from segmentation.movement.flows import migrate
+from segmentation.movement.snapshots import customer_snapshots
 from segmentation.read.loading import Transactions, load_transactions
 from segmentation.read.scanning import EngineTransactions
 from segmentation.transactions.pipeline import read_transactions, run_features
@@ -145,7 +146,7 @@ def test_a_scaled_copy_scales_every_figure(tmp_path: Path, online_retail_path):
 def test_movement_flows_add_up_to_the_customers_who_bought_by_the_later_date(
     parquet_run, start, end
 ):
-    snapshots = customer_snapshots(parquet_run.cleaned, start, end)
+    snapshots = customer_snapshots(parquet_run.purchases, start, end)
     lines = parquet_run.cleaned.data
     days = lines["invoice_date"].dt.normalize()
     bought = lines[days <= pd.Timestamp(snapshots.to_date)]

@@ -15,13 +15,15 @@ from app.movement import (
     PERIOD_KEY,
     TO_KEY,
     movement_of,
+    period,
 )
 from app.movement_charts import flow_label, movement_colours, sankey_chart, transition_heat
 from app.segments import customers_key
 from app.session import current_bundle
 from app.settings import MOVEMENT_KINDS
 from app.text import markdown_text
-from segmentation.movement.flows import FROM_SEGMENT, TO_SEGMENT, default_dates
+from segmentation.movement.flows import FROM_SEGMENT, TO_SEGMENT
+from segmentation.movement.snapshots import default_dates
 from segmentation.outputs.export import to_safe_csv
 
 FLOW_KEY = "movement_flow"
@@ -29,7 +31,7 @@ FLOW_KEY = "movement_flow"
 st.title("Movement")
 link_control()
 bundle = current_bundle()
-first, last = bundle.period
+first, last = period(bundle)
 if st.session_state.get(PERIOD_KEY) != (first, last):
     # new data takes its own default dates; a session opened from a link keeps the link's
     if PERIOD_KEY in st.session_state or FROM_KEY not in st.session_state:

@@ -1,40 +1,42 @@
 """Movement between two dates: which segment each customer was in then and is in now.
 
-Each date has its own customer table, computed only from the clean lines on or before it
-(:func:`~segmentation.transactions.features.customers_on`: dates are compared, not times,
-and recency counts whole days to the day after the date). Both dates are judged by one
+Each date has its own customer table, from the orders dated on or before it only
+(:func:`~segmentation.movement.snapshots.customer_snapshots`). Both dates are judged by one
 model, taken at the later date, so that a move means the customer changed, not the model:
 
 * ``rfm``: the RFM rule table with the cut points of the customers at the later date,
   applied to both tables (at the earlier date the same recency, frequency and spend get
   the same scores);
 * ``cluster``: the clusters fitted on the customers at the later date
-  (:func:`~segmentation.segments.segment.segment_customers`), and the customers at the earlier
-  date prepared with the same fitted steps (caps, transform, scaling) and placed in the
-  cluster with the nearest mean, as :mod:`~segmentation.segments.assignment` places customers
-  beyond a sample; a cluster's name means the same at both dates.
+  (:func:`~segmentation.movement.snapshots.segments_as_of`, which leaves out the features
+  the orders cannot give by date), and the customers at the earlier date prepared with
+  the same fitted steps (caps, transform, scaling) and placed in the cluster with the
+  nearest mean, as :mod:`~segmentation.segments.assignment` places customers beyond a
+  sample; a cluster's name means the same at both dates.
 
-Customers whose first purchase falls after the earlier date come from "New since DATE".
+Customers whose first order is after the earlier date come from "New since DATE".
 So every customer who bought on or before the later date is in exactly one flow, and the
 revenue of each customer up to the later date is split exactly into ``revenue_before``
 (on or before the earlier date) and ``revenue_after`` (after it, up to the later date).
 
-Cleaning runs once on all the data. Every step on by default judges a line by itself,
-which is the same as cleaning each date's lines on their own; ``net_cancellations`` (off
-by default) also removes a purchase before the earlier date that is cancelled after it.
+The orders come from lines cleaned once on all the data. Every cleaning step on by default
+judges a line by itself, which is the same as cleaning each date's lines on their own;
+``net_cancellations`` (off by default) also removes a purchase before the earlier date that
+is cancelled after it.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from segmentation.choices import MOVEMENT_KINDS
 from segmentation.errors import ModelError
+from segmentation.movement.snapshots import Snapshots, segments_as_of
 from segmentation.schema import (
     COUNTRY,
     CUSTOMER_ID,
@@ -47,12 +49,8 @@ from segmentation.segments.assignment import cluster_means
 from segmentation.segments.preparation import prepare_like
 from segmentation.segments.profiles import CLUSTER, SEGMENT, format_money
 from segmentation.segments.rfm import RFM_SEGMENT, SEGMENT_RULES, rfm_scores, score_cut_points
-from segmentation.segments.segment import Segmentation, segment_customers
-from segmentation.transactions.cleaning import CleanResult
-from segmentation.transactions.features import customers_on
+from segmentation.segments.segment import Segmentation
 
-#: Days between the default dates: the end of the data and this many days before.
-DEFAULT_DAYS = 90
 FROM_SEGMENT, TO_SEGMENT = "from_segment", "to_segment"
 REVENUE_BEFORE, REVENUE_AFTER = "revenue_before", "revenue_after"
 #: Columns of :attr:`Movement.transitions`, one row per flow.
@@ -65,100 +63,6 @@ TRANSITION_COLUMNS: tuple[str, ...] = (
 )
 #: Flows named in words by :meth:`Movement.sentences` unless told otherwise.
 NAMED_FLOWS = 5
-
-
-@dataclass(frozen=True)
-class Snapshots:
-    """The customer tables of two dates and the period of the data.
-
-    ``before`` holds every customer who bought on or before ``from_date``, ``after`` every
-    customer who bought on or before ``to_date`` (both sorted by customer id, columns as
-    :func:`~segmentation.transactions.features.customer_table`); ``first_date`` and
-    ``last_date`` are the dates of the first and last clean purchase.
-    """
-
-    from_date: date
-    to_date: date
-    first_date: date
-    last_date: date
-    before: pd.DataFrame
-    after: pd.DataFrame
-
-
-def parse_day(value: str | date | datetime | pd.Timestamp | None, what: str) -> date | None:
-    """A date from ``YYYY-MM-DD`` text or a date (``None`` stays ``None``); ``what`` names
-    it in the error."""
-    if value is None:
-        return None
-    if isinstance(value, datetime | pd.Timestamp):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
-    except ValueError:
-        raise ModelError(f"The {what} {value!r} is not a date; write it as YYYY-MM-DD.") from None
-
-
-def data_period(clean: CleanResult) -> tuple[date, date]:
-    """The dates of the first and the last clean purchase."""
-    orders = clean.orders
-    period = clean.backend.execute(
-        orders.aggregate(first=orders["first_purchase"].min(), last=orders["last_purchase"].max())
-    ).iloc[0]
-    return pd.Timestamp(period["first"]).date(), pd.Timestamp(period["last"]).date()
-
-
-def default_dates(
-    first: date, last: date, from_date: date | None = None, to_date: date | None = None
-) -> tuple[date, date]:
-    """The dates to compare where not given: the later one is the end of the data, the
-    earlier one :data:`DEFAULT_DAYS` days before it, or the middle of the data's period
-    when that is before the first purchase."""
-    to_date = to_date or last
-    if from_date is None:
-        from_date = to_date - timedelta(days=DEFAULT_DAYS)
-        if from_date < first:
-            from_date = first + (to_date - first) // 2
-    return from_date, to_date
-
-
-def check_dates(from_date: date, to_date: date, first: date, last: date) -> None:
-    """Refuse dates in the wrong order, a date after the data, or a first date before
-    anyone had bought, each with one sentence."""
-    if from_date >= to_date:
-        raise ModelError(
-            f"The dates are in the wrong order: {from_date:%Y-%m-%d} is not before "
-            f"{to_date:%Y-%m-%d}; give the earlier date first."
-        )
-    if to_date > last:
-        raise ModelError(
-            f"The date {to_date:%Y-%m-%d} is after the end of the data ({last:%Y-%m-%d}); "
-            f"choose dates from {first:%Y-%m-%d} to {last:%Y-%m-%d}."
-        )
-    if from_date < first:
-        raise ModelError(
-            f"No customer had bought anything by {from_date:%Y-%m-%d}: the first purchase is "
-            f"on {first:%Y-%m-%d}; choose a first date on or after it."
-        )
-
-
-def customer_snapshots(
-    clean: CleanResult,
-    from_date: str | date | None = None,
-    to_date: str | date | None = None,
-) -> Snapshots:
-    """The customer tables on ``from_date`` and ``to_date`` (defaults: see
-    :func:`default_dates`), each from the clean lines on or before its date only."""
-    first, last = data_period(clean)
-    start, end = default_dates(
-        first, last, parse_day(from_date, "first date"), parse_day(to_date, "second date")
-    )
-    check_dates(start, end, first, last)
-    before = customers_on(clean, start).customers
-    if before.empty:  # the data's first day is never after a valid first date: a safeguard
-        raise ModelError(f"No customer had bought anything by {start:%Y-%m-%d}.")
-    return Snapshots(start, end, first, last, before, customers_on(clean, end).customers)
 
 
 @dataclass(frozen=True, eq=False)
@@ -311,7 +215,8 @@ def migrate(
     """The movement of the customers between the two dates of ``snapshots``, judged by the
     RFM rule table (``kind="rfm"``) or by clusters (``"cluster"``; ``options`` are those of
     :func:`~segmentation.segments.segment.segment_customers`, or give the ``fitted``
-    segmentation of ``snapshots.after``)."""
+    segmentation of ``snapshots.after``; features the orders cannot give by date are left
+    out, see :func:`~segmentation.movement.snapshots.segments_as_of`)."""
     if kind == "rfm":
         return rfm_movement(snapshots)
     if kind == "cluster":
@@ -344,7 +249,7 @@ def cluster_movement(
     snapshots: Snapshots, fitted: Segmentation | None = None, **options: object
 ) -> Movement:
     """Both dates placed in the clusters fitted on the customers of the later date."""
-    fitted = fitted or segment_customers(snapshots.after, **options)
+    fitted = fitted or segments_as_of(snapshots.after, snapshots.to_date, **options)
     ids = fitted.customers[CUSTOMER_ID].to_numpy()
     if not np.array_equal(ids, snapshots.after[CUSTOMER_ID].to_numpy()):
         raise ValueError("fitted is not the segmentation of the customers on the later date")

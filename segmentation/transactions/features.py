@@ -1,6 +1,7 @@
 """Customer features: one row per customer with recency, frequency, monetary and more.
 
-Aggregation runs in the engine; the customer table comes back as pandas.
+Aggregation runs in the engine; the customer table comes back as pandas. The customers as
+of a date come from the order table, already in pandas (:func:`customers_as_of`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import ibis
+import numpy as np
 import pandas as pd
 from ibis import _
 from ibis.backends import BaseBackend
@@ -23,9 +25,11 @@ from segmentation.schema import (
     TOTAL_PURCHASE,
 )
 from segmentation.transactions.cleaning import CleanResult
-from segmentation.transactions.orders import LINES, PRODUCTS, SUMS, order_totals
+from segmentation.transactions.orders import LINES, PRODUCTS, REVENUE, SUMS, order_totals
 
 DAY_SECONDS = 86_400
+#: Whole units of a :data:`~segmentation.engine.DECIMAL` (its scale: 9 decimals).
+DECIMAL_UNITS = 10**9
 
 
 def default_snapshot(clean: CleanResult | pd.DataFrame) -> pd.Timestamp:
@@ -85,35 +89,91 @@ def customer_table(
     return CustomerTable(_fetched(found.table, found.backend), found.snapshot_date)
 
 
-def customers_on(clean: CleanResult, day: date | str | pd.Timestamp) -> CustomerTable:
-    """The customer table as it stood on ``day``: every customer who bought on or before
-    it, from those lines only (dates are compared, not times: a purchase at 15:00 on
-    ``day`` counts). Recency and tenure are whole days from the date of the last and first
-    purchase to the day after ``day``, the snapshot date returned (a purchase on ``day``
-    has recency 1). Columns as :func:`customer_table`; an empty table when nobody had
-    bought yet.
+def customers_as_of(purchases: pd.DataFrame, day: date | str | pd.Timestamp) -> CustomerTable:
+    """The customer table as it stood on ``day``, from the order table (one row per
+    customer and order, as :func:`~segmentation.transactions.orders.order_purchases` makes
+    it). The one rule of a customer as of a date:
+
+    * an order belongs to the date of its first line (``invoice_date``), whatever its
+      time of day; a customer as of ``day`` has every order dated on or before it;
+    * frequency counts those orders, monetary sums their revenue (exactly, as the engine
+      does);
+    * recency and tenure are whole days from the date of the last and of the first order
+      to the day after ``day``, the snapshot date returned (an order on ``day`` has
+      recency 1);
+    * country is the one of most lines over those orders (ties to the first name
+      alphabetically).
+
+    Columns as :func:`customer_table` but ``distinct_products``, which orders cannot give
+    by date; sorted by customer id; empty when nobody had bought yet. The input is not
+    modified.
     """
-    table, backend = clean.table, clean.backend
-    day = pd.Timestamp(day).normalize()
-    last = pd.Timestamp(backend.execute(clean.orders["last_purchase"].max())).normalize()
-    if day >= last:  # every line counts: the order totals cleaning made are the same
-        orders = clean.orders
-    else:
-        dates = table[INVOICE_DATE].date()
-        orders = materialise(order_totals(table.filter(dates <= day.date())), backend)
-    customers = _per_customer(orders).mutate(
-        last_purchase=_.last_purchase.truncate("D"), first_purchase=_.first_purchase.truncate("D")
+    day = pd.Timestamp(day).tz_localize(None).normalize()  # a wall-clock date
+    dates = purchases[INVOICE_DATE]
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):  # wall-clock dates
+        dates = dates.dt.tz_localize(None)
+    days = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+    until_day = (day - pd.Timestamp(0)).days
+    chosen = days <= until_day
+    until = purchases.loc[chosen]
+    codes, ids = pd.factorize(until[CUSTOMER_ID], sort=True)
+    per_customer = pd.Series(days[chosen]).groupby(codes, sort=True)
+    sums = [c for c in (REVENUE, "total_quantity") if c in until.columns]
+    sums = {c: _exact_sums(until[c].to_numpy(dtype=np.float64), codes) for c in sums}
+    frequency = np.bincount(codes, minlength=len(ids))
+    monetary = sums[REVENUE]
+    recency = until_day + 1 - per_customer.max().to_numpy()
+    tenure = until_day + 1 - per_customer.min().to_numpy()
+    customers = pd.DataFrame(
+        {CUSTOMER_ID: ids, "recency": recency, "frequency": frequency, "monetary": monetary}
     )
-    snapshot = day + pd.Timedelta(days=1)
-    return CustomerTable(_fetched(_derived(customers, snapshot), backend), snapshot)
+    if "total_quantity" in sums:
+        customers["total_quantity"] = sums["total_quantity"]
+    customers["avg_order_value"] = monetary / frequency
+    customers["tenure_days"] = tenure
+    if COUNTRY in until.columns:
+        customers[COUNTRY] = _main_countries(codes, until, len(ids))
+    return CustomerTable(_whole_quantities(customers), day + pd.Timedelta(days=1))
+
+
+def _exact_sums(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """The sum of ``values`` per customer code, as the engine sums them: exactly, in whole
+    units of its decimals (:data:`~segmentation.engine.DECIMAL`), then as a float (as
+    floats where whole units would overflow, or a value is missing)."""
+    if not (np.abs(values) < 2**62 / DECIMAL_UNITS).all():
+        return pd.Series(values).groupby(codes, sort=True).sum().to_numpy()
+    units = np.rint(values * DECIMAL_UNITS).astype(np.int64)
+    return pd.Series(units).groupby(codes, sort=True).sum().to_numpy() / DECIMAL_UNITS
+
+
+def _main_countries(codes: np.ndarray, until: pd.DataFrame, customers: int) -> pd.Series:
+    """Each customer's country of most lines (ties to the first name alphabetically)."""
+    country_codes, names = pd.factorize(until[COUNTRY], sort=True)
+    lines = until[LINES].to_numpy() if LINES in until.columns else np.ones(len(until), np.int64)
+    known = country_codes >= 0
+    counts = (
+        pd.DataFrame({"_c": codes[known], "_k": country_codes[known], "_n": lines[known]})
+        .groupby(["_c", "_k"], sort=False)["_n"]
+        .sum()
+        .reset_index()
+        .sort_values(["_c", "_n", "_k"], ascending=[True, False, True], kind="stable")
+        .drop_duplicates("_c")
+    )
+    main = np.full(customers, None, dtype=object)
+    main[counts["_c"].to_numpy()] = np.asarray(names, dtype=object)[counts["_k"].to_numpy()]
+    return pd.Series(main, dtype="str")
+
+
+def _whole_quantities(customers: pd.DataFrame) -> pd.DataFrame:
+    """``customers`` with ``total_quantity`` as whole numbers when every value is one."""
+    if "total_quantity" in customers and (customers["total_quantity"] % 1 == 0).all():
+        customers["total_quantity"] = customers["total_quantity"].astype("int64")
+    return customers
 
 
 def _fetched(table: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
     """A customer table of the engine as pandas: ids as text, sorted by customer id."""
-    customers = backend.to_pandas(table)
-    if "total_quantity" in customers and (customers["total_quantity"] % 1 == 0).all():
-        customers["total_quantity"] = customers["total_quantity"].astype("int64")
-    customers = text_identifiers(customers)
+    customers = text_identifiers(_whole_quantities(backend.to_pandas(table)))
     return customers.sort_values(CUSTOMER_ID, kind="stable").reset_index(drop=True)
 
 

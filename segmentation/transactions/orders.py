@@ -64,19 +64,33 @@ def order_totals(lines: ibis.Table, *keys: str) -> ibis.Table:
 
 def order_purchases(orders: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
     """One row per customer and order, from the order totals: ``customer_id, invoice_no,
-    invoice_date`` (the order's first line), ``revenue`` and, where the lines have
-    quantities, ``total_quantity``; sorted by customer, date and invoice.
+    invoice_date`` (the order's first line), ``revenue``, ``lines`` and, where the lines
+    have them, ``total_quantity`` and ``country`` (of most of the order's lines, ties to
+    the first name alphabetically; a category); sorted by customer, date and invoice.
 
-    The input of the customer-base models (:mod:`segmentation.value.purchase_history`):
+    The input of the customer-base models (:mod:`segmentation.value.purchase_history`) and
+    of the customers as of a date (:func:`~segmentation.transactions.features.customers_as_of`):
     computed in the engine from the orders, so only one row per order comes to pandas.
     Orders without a customer id (guests, when their cleaning step is off) are left out.
     """
     known = orders.filter(orders[CUSTOMER_ID].notnull())
     sums = {REVENUE: "monetary", "total_quantity": "total_quantity"}
+    country = {}
+    if COUNTRY in known.columns:  # the country of most lines, ties to the first name
+        # (a window rather than an ordered aggregate, which not every engine has)
+        most = ibis.row_number().over(
+            group_by=[CUSTOMER_ID, INVOICE_NO], order_by=[ibis.desc(LINES), COUNTRY]
+        )
+        known = known.mutate(_most=most)
+        country = {COUNTRY: known[COUNTRY].max(where=known["_most"] == 0)}
     table = known.group_by([CUSTOMER_ID, INVOICE_NO]).agg(
         **{INVOICE_DATE: known["first_purchase"].min()},
         **{name: known[c].sum().cast("float64") for name, c in sums.items() if c in known.columns},
+        **{LINES: known[LINES].sum().cast("int64")},
+        **country,
     )
     frame = text_identifiers(backend.to_pandas(table))
+    if COUNTRY in frame.columns:
+        frame[COUNTRY] = frame[COUNTRY].astype("category")
     order = [CUSTOMER_ID, INVOICE_DATE, INVOICE_NO]
     return frame.sort_values(order, kind="stable").reset_index(drop=True)

@@ -37,11 +37,11 @@ from threadpoolctl import threadpool_limits
 
 from segmentation.choices import HOLDOUT_DAYS, HORIZON_DAYS, MAX_DAYS, RISK_DAYS
 from segmentation.errors import ModelError
-from segmentation.schema import CUSTOMER_ID, INVOICE_DATE, INVOICE_NO
-from segmentation.segments.preparation import DEFAULT_FEATURES
+from segmentation.movement.snapshots import segments_as_of
+from segmentation.schema import CUSTOMER_ID, INVOICE_DATE
 from segmentation.segments.profiles import format_money
-from segmentation.segments.segment import Segmentation, plain, segment_customers
-from segmentation.transactions.features import parse_snapshot
+from segmentation.segments.segment import Segmentation, plain
+from segmentation.transactions.features import customers_as_of, parse_snapshot
 from segmentation.value.bg_nbd import (
     BgNbdFit,
     expected_purchases,
@@ -626,59 +626,19 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def customers_at(purchases: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
-    """The customer table as it stood at the end of the day ``end``, from the purchases:
-    ``customer_id, recency, frequency, monetary`` counted as the pipeline counts them (the
-    snapshot at the midnight after ``end``), then ``total_quantity`` where the purchases
-    have it, ``avg_order_value`` and ``tenure_days``; customers with an order by then,
-    sorted by id."""
-    snapshot = pd.Timestamp(end).normalize() + pd.Timedelta(days=1)
-    until = purchases[purchases[INVOICE_DATE] < snapshot]
-    if until.empty:
+def segments_at(purchases: pd.DataFrame, end: pd.Timestamp, **options: object) -> Segmentation:
+    """The segmentation of the customers as they stood at the end of ``end``, by the one
+    rule of a customer as of a date
+    (:func:`~segmentation.transactions.features.customers_as_of`), with ``options`` of
+    :func:`~segmentation.segments.segment.segment_customers`: what the segments were at a
+    calibration end. Features the orders cannot give by date (distinct products) are left
+    out, which a note says."""
+    customers = customers_as_of(purchases, end).customers
+    if customers.empty:
         raise ModelError(
             f"No customer had bought by {end:%Y-%m-%d}; choose a later calibration end."
         )
-    orders = until[INVOICE_NO] if INVOICE_NO in until else until.index.to_series()
-    grouped = until.assign(_order=orders.to_numpy()).groupby(CUSTOMER_ID, sort=True)
-    first, last = grouped[INVOICE_DATE].min(), grouped[INVOICE_DATE].max()
-    monetary = grouped[REVENUE].sum()
-    frequency = grouped["_order"].nunique()
-    table = pd.DataFrame(
-        {
-            "recency": ((snapshot - last) // pd.Timedelta(days=1)).astype("int64"),
-            "frequency": frequency.astype("int64"),
-            "monetary": monetary,
-        }
-    )
-    if "total_quantity" in until:
-        table["total_quantity"] = grouped["total_quantity"].sum()
-    table["avg_order_value"] = monetary / frequency
-    table["tenure_days"] = ((snapshot - first) // pd.Timedelta(days=1)).astype("int64")
-    return table.rename_axis(CUSTOMER_ID).reset_index()
-
-
-def segments_at(purchases: pd.DataFrame, end: pd.Timestamp, **options: object) -> Segmentation:
-    """The segmentation of the customers as they stood at the end of ``end``
-    (:func:`customers_at`) with ``options`` of :func:`segment_customers`: what the
-    segments were at a calibration end. Features the purchases cannot give by date
-    (distinct products) are left out, which a note says."""
-    customers = customers_at(purchases, end)
-    chosen = tuple(options.pop("features", DEFAULT_FEATURES))
-    features = tuple(f for f in chosen if f in customers.columns)
-    missing = [f for f in chosen if f not in customers.columns]
-    if not features:
-        raise ModelError(
-            f"The segments at {end:%Y-%m-%d} cannot use {', '.join(missing)}, which the orders "
-            "do not give by date; choose recency, frequency or monetary on the Clustering page."
-        )
-    segmentation = segment_customers(customers, features=features, **options)
-    if not missing:
-        return segmentation
-    note = (
-        f"The segments at {end:%Y-%m-%d} leave out {', '.join(missing)}, which the orders do "
-        "not give by date."
-    )
-    return replace(segmentation, notes=(*segmentation.notes, note))
+    return segments_as_of(customers, end, **options)
 
 
 def segment_labels(segmentation: Segmentation, names: dict[int, str] | None = None) -> pd.DataFrame:

@@ -11,10 +11,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from segmentation.demo import DEMO_TRANSACTIONS
-from segmentation.movement.flows import customer_snapshots, largest_flow_sentence, migrate
+from segmentation.movement.flows import largest_flow_sentence, migrate
+from segmentation.movement.snapshots import customer_snapshots
 from segmentation.outputs.export import is_formula
 from segmentation.read.loading import load_transactions
 from segmentation.transactions.cleaning import clean_transactions
+from segmentation.transactions.orders import order_purchases
 from tests.samples import ROOT, hostile_csv
 
 APP = str(ROOT / "streamlit_app.py")
@@ -56,7 +58,7 @@ def page_state(at: AppTest) -> tuple:
 @pytest.fixture(scope="module")
 def demo_movement():
     clean = clean_transactions(load_transactions(DEMO_TRANSACTIONS))
-    return migrate(customer_snapshots(clean), "rfm")
+    return migrate(customer_snapshots(order_purchases(clean.orders, clean.backend)), "rfm")
 
 
 def test_the_page_shows_the_package_figures_on_the_demo(demo_movement, downloads) -> None:
@@ -142,7 +144,9 @@ def test_bad_dates_on_a_first_visit_are_one_sentence() -> None:
     assert not at.metric and not at.get("plotly_chart")
 
 
-def test_dates_and_kind_stay_across_pages_and_clusters_follow_the_clustering_page() -> None:
+def test_dates_and_kind_stay_across_pages_and_clusters_follow_the_clustering_page(
+    demo_run, downloads
+) -> None:
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     at.switch_page("pages/segment/clustering.py").run()
@@ -153,6 +157,11 @@ def test_dates_and_kind_stay_across_pages_and_clusters_follow_the_clustering_pag
     compare(at, date(2024, 7, 1), date(2024, 11, 30), "cluster")
     assert not at.error
     assert any("(kmeans, k = 3)" in c.value for c in at.caption)
+    # the package's clusters at k = 3, fitted after measuring every k
+    snapshots = customer_snapshots(demo_run.purchases, date(2024, 7, 1), date(2024, 11, 30))
+    expected = migrate(snapshots, "cluster", k=3).transitions.round(2)
+    flows = pd.read_csv(io.BytesIO(downloads["movement_2024-07-01_2024-11-30_transitions.csv"]))
+    pd.testing.assert_frame_equal(flows, expected, check_dtype=False)
     at.switch_page("pages/segment/profiles.py").run()
     at.switch_page(PAGE).run()
     assert at.date_input(key="movement_from").value == date(2024, 7, 1)

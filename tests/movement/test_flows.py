@@ -41,21 +41,16 @@ from hypothesis import strategies as st
 
 from segmentation.demo import DEMO_TRANSACTIONS
 from segmentation.errors import ModelError
-from segmentation.movement.flows import (
-    FROM_SEGMENT,
-    TO_SEGMENT,
-    customer_snapshots,
-    default_dates,
-    largest_flow_sentence,
-    migrate,
-)
-from segmentation.read.loading import load_transactions
+from segmentation.movement.flows import FROM_SEGMENT, TO_SEGMENT, largest_flow_sentence, migrate
+from segmentation.movement.snapshots import customer_snapshots, default_dates
+from segmentation.read.loading import Transactions, load_transactions
 from segmentation.segments.preparation import prepare_like
 from segmentation.segments.profiles import CLUSTER, SEGMENT
 from segmentation.segments.rfm import RFM_SEGMENT, rfm_scores, score_cut_points
 from segmentation.segments.segment import segment_customers
 from segmentation.transactions.cleaning import clean_transactions
-from segmentation.transactions.features import customers_on
+from segmentation.transactions.features import customers_as_of
+from segmentation.transactions.orders import order_purchases
 from tests.test_properties import PROPERTY_SETTINGS
 
 COLUMNS = ["invoice_no", "stock_code", "quantity", "invoice_date", "unit_price", "customer_id"]
@@ -97,14 +92,20 @@ def shop() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-@pytest.fixture(scope="module")
-def cleaned():
-    return clean_transactions(shop())
+def orders_of(lines: Transactions | pd.DataFrame) -> pd.DataFrame:
+    """The order table of the clean ``lines``, as the pipeline fetches it."""
+    cleaned = clean_transactions(lines)
+    return order_purchases(cleaned.orders, cleaned.backend)
 
 
 @pytest.fixture(scope="module")
-def snapshots(cleaned):
-    return customer_snapshots(cleaned, FROM, TO)
+def orders():
+    return orders_of(shop())
+
+
+@pytest.fixture(scope="module")
+def snapshots(orders):
+    return customer_snapshots(orders, FROM, TO)
 
 
 def test_each_date_has_its_own_customer_table(snapshots):
@@ -122,9 +123,9 @@ def test_each_date_has_its_own_customer_table(snapshots):
     assert (snapshots.first_date, snapshots.last_date) == (date(2023, 12, 1), date(2024, 7, 10))
 
 
-def test_a_purchase_during_the_day_belongs_to_that_date(cleaned):
-    on_the_day = customers_on(cleaned, "2024-03-31")
-    the_day_before = customers_on(cleaned, "2024-03-30").customers.set_index("customer_id")
+def test_a_purchase_during_the_day_belongs_to_that_date(orders):
+    on_the_day = customers_as_of(orders, "2024-03-31")
+    the_day_before = customers_as_of(orders, "2024-03-30").customers.set_index("customer_id")
     c = on_the_day.customers.set_index("customer_id").loc["C"]
     assert on_the_day.snapshot_date == pd.Timestamp("2024-04-01")
     assert (c["recency"], c["frequency"], c["monetary"]) == (1, 2, 50.0)
@@ -219,9 +220,9 @@ def test_default_dates():
         ("31/03/2024", TO, "The first date '31/03/2024' is not a date; write it as YYYY-MM-DD."),
     ],
 )
-def test_bad_dates_are_one_sentence(cleaned, start, end, message):
+def test_bad_dates_are_one_sentence(orders, start, end, message):
     with pytest.raises(ModelError) as error:
-        customer_snapshots(cleaned, start, end)
+        customer_snapshots(orders, start, end)
     text = str(error.value)
     assert text.startswith(message) and text.endswith(".") and "\n" not in text
 
@@ -233,7 +234,7 @@ def test_unknown_kind(snapshots):
 
 @pytest.fixture(scope="module")
 def demo_snapshots():
-    return customer_snapshots(clean_transactions(load_transactions(DEMO_TRANSACTIONS)))
+    return customer_snapshots(orders_of(load_transactions(DEMO_TRANSACTIONS)))
 
 
 def test_clusters_of_the_later_fit_at_both_dates(demo_snapshots):
@@ -259,6 +260,18 @@ def test_clusters_of_the_later_fit_at_both_dates(demo_snapshots):
     # options instead of a fit give the same movement
     again = migrate(snapshots, "cluster", k=4)
     pd.testing.assert_frame_equal(again.transitions, movement.transitions)
+
+
+def test_features_the_orders_cannot_give_by_date_are_left_out_with_a_note(demo_snapshots):
+    chosen = ("recency", "frequency", "distinct_products")
+    movement = migrate(demo_snapshots, "cluster", features=chosen, k=3)
+    assert movement.model["features"] == ["recency", "frequency"]
+    assert movement.notes[-1] == (
+        "The segments at 2024-12-08 leave out distinct_products, which the orders do not give "
+        "by date."
+    )
+    with pytest.raises(ModelError, match="cannot use distinct_products"):
+        migrate(demo_snapshots, "cluster", features=("distinct_products",))
 
 
 def test_every_customer_of_the_later_date_is_in_exactly_one_flow_on_the_demo(demo_snapshots):
@@ -302,7 +315,7 @@ def test_every_customer_who_bought_by_the_later_date_is_in_exactly_one_flow(line
     earlier = first + pd.Timedelta(days=round((later - first).days * cut))
     if earlier >= later:
         return
-    snapshots = customer_snapshots(clean_transactions(frame), earlier.date(), later.date())
+    snapshots = customer_snapshots(orders_of(frame), earlier.date(), later.date())
     movement = migrate(snapshots, "rfm")
     bought = frame[days <= later]
     before = frame[days <= earlier]

@@ -122,11 +122,12 @@ def test_hostile_text_everywhere_is_escaped_and_reads_as_itself(customers: pd.Da
 
 
 def test_report_gives_each_segment_its_predicted_value_and_risk() -> None:
-    from segmentation.value.forecast import customers_at, forecast
+    from segmentation.transactions.features import customers_as_of
+    from segmentation.value.forecast import forecast
     from tests.samples import simulated_purchases
 
     purchases = simulated_purchases(customers=300)
-    customers = customers_at(purchases, purchases["invoice_date"].max())
+    customers = customers_as_of(purchases, purchases["invoice_date"].max()).customers
     names = np.where(customers["frequency"] > 3, "<b>Regulars</b>", "Lost & gone")
     customers = customers.assign(segment=names)
     labels = customers.set_index("customer_id")[["segment"]]

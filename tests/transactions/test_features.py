@@ -7,7 +7,11 @@ import pytest
 
 from segmentation.errors import DataError
 from segmentation.transactions.cleaning import clean_transactions
-from segmentation.transactions.features import customer_features, default_snapshot
+from segmentation.transactions.features import (
+    customer_features,
+    customers_as_of,
+    default_snapshot,
+)
 
 
 def _clean(rows: list[tuple]) -> pd.DataFrame:
@@ -111,3 +115,69 @@ def test_amount_only_without_country():
         "tenure_days",
     ]
     assert customers.iloc[0].tolist() == ["7", 1, 2, 20.0, 10.0, 5]
+
+
+#: An order table by hand: x buys on 03-01, late on 03-05 and just after midnight; y at
+#: midnight on 03-05; z after the dates asked.
+ORDERS = pd.DataFrame(
+    {
+        "customer_id": ["x", "x", "x", "y", "z"],
+        "invoice_no": ["1", "2", "3", "4", "5"],
+        "invoice_date": pd.to_datetime(
+            [
+                "2024-03-01 09:00",
+                "2024-03-05 23:59",
+                "2024-03-06 00:30",
+                "2024-03-05 00:00",
+                "2024-03-10 12:00",
+            ]
+        ),
+        "revenue": [0.1, 0.2, 5.0, 10.0, 99.0],
+        "total_quantity": [1.0, 2.0, 1.0, 4.0, 1.0],
+        "lines": [1, 2, 1, 1, 1],
+        "country": ["Spain", "France", "Spain", "EIRE", "Italy"],
+    }
+)
+
+
+def test_customers_as_of_a_date_by_hand():
+    original = ORDERS.copy()
+    table = customers_as_of(ORDERS, "2024-03-05")
+    assert table.snapshot_date == pd.Timestamp("2024-03-06")
+    customers = table.customers
+    assert customers.columns.tolist() == [
+        "customer_id",
+        "recency",
+        "frequency",
+        "monetary",
+        "total_quantity",
+        "avg_order_value",
+        "tenure_days",
+        "country",
+    ]
+    x, y = customers.set_index("customer_id").loc[["x", "y"]].to_dict("records")
+    # an order at 23:59 and one at midnight both belong to 03-05: recency 1 to 03-06
+    assert (x["recency"], x["frequency"], x["tenure_days"], x["total_quantity"]) == (1, 2, 5, 3)
+    assert x["monetary"] == 0.3 and 0.1 + 0.2 != 0.3  # summed exactly, as the engine does
+    assert x["avg_order_value"] == 0.15
+    assert x["country"] == "France"  # two lines in France, one in Spain
+    assert (y["recency"], y["frequency"], y["tenure_days"], y["country"]) == (1, 1, 1, "EIRE")
+    pd.testing.assert_frame_equal(ORDERS, original)
+
+
+def test_the_next_day_adds_its_orders_and_ties_go_to_the_first_country():
+    customers = customers_as_of(ORDERS, pd.Timestamp("2024-03-09 18:00")).customers
+    x = customers.set_index("customer_id").loc["x"]
+    assert (x["recency"], x["frequency"], x["monetary"], x["tenure_days"]) == (4, 3, 5.3, 9)
+    assert x["country"] == "France"  # two lines in France, two in Spain
+    assert customers["customer_id"].tolist() == ["x", "y"]
+
+
+def test_customers_as_of_the_wall_clock_date_and_before_any_order():
+    local = ORDERS.assign(invoice_date=ORDERS["invoice_date"].dt.tz_localize("Europe/London"))
+    pd.testing.assert_frame_equal(
+        customers_as_of(local, "2024-03-05").customers,
+        customers_as_of(ORDERS, "2024-03-05").customers,
+    )
+    empty = customers_as_of(ORDERS, "2024-02-29").customers
+    assert empty.empty and "recency" in empty.columns

@@ -70,11 +70,15 @@ def test_purchases_are_one_row_per_customer_and_order_by_hand():
         "invoice_date",
         "revenue",
         "total_quantity",
+        "lines",
+        "country",
     ]
     assert purchases["customer_id"].tolist() == ["a", "b", "b"]
     assert purchases["invoice_no"].tolist() == ["3", "1", "2"]
     assert purchases["revenue"].tolist() == [11.5, 20.0, 20.0]
     assert purchases["total_quantity"].tolist() == [7.0, 3.0, 4.0]
+    assert purchases["lines"].tolist() == [3, 2, 1]
+    assert purchases["country"].tolist() == ["Spain", "France", "Germany"]
     assert purchases["invoice_date"].tolist() == [
         pd.Timestamp("2024-01-30 12:00"),
         pd.Timestamp("2024-01-01 10:00"),
@@ -90,3 +94,9 @@ def test_an_order_in_two_countries_is_one_purchase_on_its_first_date():
     purchases = order_purchases(orders, backend).set_index("invoice_no")
     assert purchases.loc["1", "revenue"] == 20.0
     assert purchases.loc["1", "invoice_date"] == pd.Timestamp("2024-01-01 10:00")
+    # one line in France, one in Spain: the tie goes to the first name alphabetically
+    assert purchases.loc["1", ["lines", "country"]].tolist() == [2, "France"]
+    # a's order 3: two lines in Spain, one in EIRE
+    three = frame.assign(country=["France", "Spain", "Germany", "Spain", "Spain", "EIRE", "EIRE"])
+    purchases = order_purchases(order_totals(as_table(three, backend)), backend)
+    assert purchases.set_index("invoice_no").loc["3", ["lines", "country"]].tolist() == [3, "Spain"]

@@ -13,12 +13,11 @@ import pytest
 
 from segmentation.errors import DataError, ModelError
 from segmentation.segments.segment import segment_customers
-from segmentation.transactions.features import customer_features
+from segmentation.transactions.features import customer_features, customers_as_of
 from segmentation.transactions.pipeline import run_features
 from segmentation.value import bg_nbd
 from segmentation.value.forecast import (
     CUSTOMER_COLUMNS,
-    customers_at,
     default_calibration_end,
     forecast,
     monthly_purchases,
@@ -269,17 +268,23 @@ def test_monthly_purchases_by_hand() -> None:
 # --- Segments at the calibration end -----------------------------------------------------------
 
 
-def test_customers_at_a_date_are_the_pipelines_with_that_snapshot(demo_run) -> None:
+def test_segments_at_a_calibration_end_are_those_of_the_customers_as_of_it(demo_run) -> None:
     end = pd.Timestamp("2024-06-30")
-    table = customers_at(demo_run.purchases, end)
-    before = demo_run.cleaned.data
-    before = before[before["invoice_date"] < end + pd.Timedelta(days=1)]
-    expected = customer_features(before, "2024-07-01")
-    columns = ["customer_id", "recency", "frequency", "monetary", "total_quantity"]
-    columns += ["avg_order_value", "tenure_days"]
-    pd.testing.assert_frame_equal(
-        table[columns], expected[columns].astype({"total_quantity": "float64"}), rtol=1e-9
+    made = segments_at(demo_run.purchases, end, k=3)
+    customers = customers_as_of(demo_run.purchases, end).customers
+    pd.testing.assert_frame_equal(made.customers[customers.columns], customers)
+    # the pipeline's table of the lines up to then, with its snapshot at the midnight after
+    # the end, counts recency and tenure a day less (no demo order is at midnight)
+    lines = demo_run.cleaned.data
+    expected = customer_features(
+        lines[lines["invoice_date"] < end + pd.Timedelta(days=1)], "2024-07-01"
     )
+    assert customers["customer_id"].tolist() == expected["customer_id"].tolist()
+    for column in ("recency", "tenure_days"):
+        assert (customers[column] == expected[column] + 1).all()
+    for column in ("frequency", "total_quantity", "country"):
+        assert customers[column].tolist() == expected[column].tolist()
+    assert customers["monetary"].to_numpy() == pytest.approx(expected["monetary"].to_numpy())
 
 
 def test_segments_at_the_calibration_end_follow_the_options(purchases, backtested) -> None:
