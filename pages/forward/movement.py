@@ -14,6 +14,7 @@ from app.movement import (
     LAST_GOOD_MOVEMENT,
     PERIOD_KEY,
     TO_KEY,
+    csv_download,
     movement_of,
     period,
 )
@@ -24,7 +25,6 @@ from app.settings import MOVEMENT_KINDS
 from app.text import markdown_text
 from segmentation.movement.flows import FROM_SEGMENT, TO_SEGMENT
 from segmentation.movement.snapshots import default_dates
-from segmentation.outputs.export import to_safe_csv
 
 FLOW_KEY = "movement_flow"
 
@@ -115,7 +115,7 @@ name = re.sub(r"[^A-Za-z0-9]+", "_", f"{flow[0]} to {flow[1]}").strip("_").lower
 left, middle, right = st.columns(3)
 left.download_button(
     "Customers of this flow (CSV)",
-    to_safe_csv(movement.flow_customers(*flow).round(2)),
+    csv_download(movement.flow_customers(*flow)),
     file_name=f"movement_{name}.csv",
     mime="text/csv",
     key="download_flow",
@@ -123,7 +123,7 @@ left.download_button(
 )
 middle.download_button(
     "Every customer, both segments (CSV)",
-    to_safe_csv(movement.customers.round(2)),
+    csv_download(movement.customers),
     file_name=f"movement_{start}_{end}_customers.csv",
     mime="text/csv",
     key="download_movement_customers",
@@ -131,7 +131,7 @@ middle.download_button(
 )
 right.download_button(
     "All flows (CSV)",
-    to_safe_csv(flows.round(2)),
+    csv_download(flows),
     file_name=f"movement_{start}_{end}_transitions.csv",
     mime="text/csv",
     key="download_transitions",

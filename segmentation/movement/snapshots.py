@@ -11,6 +11,7 @@ calibration end are made the same way (:func:`segments_as_of`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -103,11 +104,15 @@ def customer_snapshots(
     purchases: pd.DataFrame,
     from_date: str | date | None = None,
     to_date: str | date | None = None,
+    *,
+    as_of: Callable[[date], pd.DataFrame] | None = None,
 ) -> Snapshots:
     """The customer tables on ``from_date`` and ``to_date`` (defaults: see
     :func:`default_dates`) from the order table ``purchases``
     (:attr:`~segmentation.transactions.pipeline.FeatureRun.purchases`), each by the rule of
-    :func:`~segmentation.transactions.features.customers_as_of`."""
+    :func:`~segmentation.transactions.features.customers_as_of`. ``as_of`` gives a date's
+    table of these same orders instead (a cached one, say, so that a date seen before is
+    not computed again)."""
     if purchases.empty:
         raise ModelError("No customer has an order, so there is no movement to show.")
     first, last = purchase_period(purchases)
@@ -115,9 +120,8 @@ def customer_snapshots(
         first, last, parse_day(from_date, "first date"), parse_day(to_date, "second date")
     )
     check_dates(start, end, first, last)
-    before = customers_as_of(purchases, start).customers
-    after = customers_as_of(purchases, end).customers
-    return Snapshots(start, end, first, last, before, after)
+    as_of = as_of or (lambda day: customers_as_of(purchases, day).customers)
+    return Snapshots(start, end, first, last, as_of(start), as_of(end))
 
 
 def segments_as_of(customers: pd.DataFrame, day: date, **options: object) -> Segmentation:

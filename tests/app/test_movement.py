@@ -76,6 +76,11 @@ def test_the_page_shows_the_package_figures_on_the_demo(demo_movement, downloads
     assert bullets.split("\n")[0] == f"- {largest_flow_sentence(demo_movement)}"
     assert len(bullets.split("\n")) == len(demo_movement.sentences())
     assert len(at.get("plotly_chart")) == 1 and len(at.get("vega_lite_chart")) == 1
+    # the files are made when a button is clicked, not on every run of the page (the
+    # fixture makes them as a click would)
+    buttons = at.get("download_button")
+    assert len(buttons) == 3
+    assert all(b.proto.deferred_file_id and not b.proto.url for b in buttons)
     # the chosen flow's customers, as the package lists them, through the safe CSV
     flow = at.selectbox(key="movement_flow").value
     largest = demo_movement.moves().iloc[0]

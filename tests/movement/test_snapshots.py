@@ -10,6 +10,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from segmentation.errors import ModelError
 from segmentation.movement.snapshots import customer_snapshots
 from segmentation.transactions.features import customers_as_of
 from segmentation.transactions.pipeline import FeatureRun, run_features
@@ -64,6 +65,25 @@ def test_the_demo_as_of_dates_is_counted_by_hand(demo_run):
     # counted to the day after the date rather than to a day after the last purchase's time
     pipeline = demo_run.customers.drop(columns=["distinct_products", "recency", "tenure_days"])
     pd.testing.assert_frame_equal(snapshots.after[pipeline.columns], pipeline)
+
+
+def test_tables_given_by_as_of_are_the_snapshots_tables(demo_run):
+    """A date's table from ``as_of`` (the app's cached one) is the one used, asked once per
+    date, after the dates are checked."""
+    asked = []
+
+    def as_of(day):
+        asked.append(day)
+        return customers_as_of(demo_run.purchases, day).customers
+
+    given = customer_snapshots(demo_run.purchases, "2024-06-30", "2024-12-08", as_of=as_of)
+    computed = customer_snapshots(demo_run.purchases, "2024-06-30", "2024-12-08")
+    assert [f"{day}" for day in asked] == ["2024-06-30", "2024-12-08"]
+    pd.testing.assert_frame_equal(given.before, computed.before)
+    pd.testing.assert_frame_equal(given.after, computed.after)
+    with pytest.raises(ModelError, match="wrong order"):
+        customer_snapshots(demo_run.purchases, "2024-12-08", "2024-06-30", as_of=as_of)
+    assert len(asked) == 2
 
 
 @pytest.mark.real
