@@ -75,10 +75,11 @@ def calibration_bounds(bundle: Bundle) -> tuple[date, date]:
     return dates.min().date(), (dates.max() - pd.Timedelta(days=1)).date()
 
 
-def chosen_calibration_end(bundle: Bundle) -> date | None:
-    """The calibration end picked on the page (``None``: the default); one outside the data,
-    from a link or an earlier file, is said in one sentence and forgotten."""
-    chosen = st.session_state.get(CALIBRATION_KEY)
+def chosen_calibration_end(bundle: Bundle, key: str = CALIBRATION_KEY) -> date | None:
+    """The calibration end picked on the page, kept under ``key`` (``None``: the default);
+    one outside the data, from a link or an earlier file, is said in one sentence and
+    forgotten."""
+    chosen = st.session_state.get(key)
     if not isinstance(chosen, date):
         return None
     first, last = calibration_bounds(bundle)
@@ -89,7 +90,7 @@ def chosen_calibration_end(bundle: Bundle) -> date | None:
         f"{first.isoformat()} to {last.isoformat()} (the last {HOLDOUT_DAYS} days are held out "
         "meanwhile)."
     )
-    del st.session_state[CALIBRATION_KEY]
+    del st.session_state[key]
     return None
 
 

@@ -1,5 +1,6 @@
-"""The Profiles page's card per segment: name (renamable), description, size, revenue, and
-the segment's predicted value and risk where the forecast worked."""
+"""The Profiles page's card per segment: name (renamable), description, size, revenue, the
+segment's predicted value and risk where the forecast worked, and what to offer it where the
+data has products."""
 
 from __future__ import annotations
 
@@ -11,9 +12,15 @@ from app.text import markdown_text
 from segmentation.value.forecast import Forecast, value_and_risk
 
 
-def segment_cards(table: pd.DataFrame, names: dict[int, str], forecast: Forecast | None) -> None:
+def segment_cards(
+    table: pd.DataFrame,
+    names: dict[int, str],
+    forecast: Forecast | None,
+    offers: dict[str, str],
+) -> None:
     """One card per row of the profiles ``table``, three to a row; the renaming box keeps
-    ``label_<cluster>``. ``forecast`` has the per-segment table of the same names."""
+    ``label_<cluster>``. ``forecast`` has the per-segment table of the same names;
+    ``offers`` says what to offer each segment, by the same names."""
     value = None if forecast is None else forecast.segments["segment"]
     cards = st.columns(min(3, len(table)))
     for position, row in enumerate(table.itertuples(index=False)):
@@ -48,3 +55,5 @@ def segment_cards(table: pd.DataFrame, names: dict[int, str], forecast: Forecast
                 )
                 st.markdown(markdown_text(sentence))
             st.markdown(f"**Action:** {row.action}")
+            if name in offers:
+                st.markdown(markdown_text(offers[name]))
