@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 from segmentation.demo import (
     DEFAULT_SHARES,
     DEMO_GROUPS,
+    DEMO_PRODUCTS,
     DEMO_TRANSACTIONS,
     PLANTED_GROUPS,
     generate_demo,
@@ -112,9 +113,10 @@ def scaled(rfm: pd.DataFrame) -> np.ndarray:
 
 
 def test_committed_files_equal_a_fresh_generation(tmp_path, text: str) -> None:
-    transactions_path, groups_path = write_demo(tmp_path / "fresh")
+    transactions_path, groups_path, products_path = write_demo(tmp_path / "fresh")
     assert gzip.decompress(transactions_path.read_bytes()).decode("utf-8") == text
     assert groups_path.read_bytes() == DEMO_GROUPS.read_bytes()
+    assert products_path.read_bytes() == DEMO_PRODUCTS.read_bytes()
     assert DEMO_TRANSACTIONS.read_bytes()[4:8] == b"\0\0\0\0"  # gzip mtime
 
 
