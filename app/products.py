@@ -10,7 +10,7 @@ lists are cached by the segments' names, so renaming a segment recomputes only t
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -21,6 +21,7 @@ from app.segments import named_customers, segment_names
 from app.session import data_inputs
 from app.settings import CATEGORY_NAMES, MAX_NAME
 from app.text import markdown_text, safe_name
+from segmentation.demo import DEMO_PRODUCTS, DEMO_TRANSACTIONS
 from segmentation.errors import DataError
 from segmentation.products.affinity import Affinity, segment_affinity
 from segmentation.products.backtest import RecommendationBacktest, backtest_recommendations
@@ -32,7 +33,7 @@ from segmentation.products.categories import (
     rename_categories,
 )
 from segmentation.products.recommend import Recommendations, recommend
-from segmentation.schema import CUSTOMER_ID
+from segmentation.schema import CUSTOMER_ID, STOCK_CODE
 from segmentation.segments.profiles import SEGMENT
 from segmentation.segments.rfm import RFM_SEGMENT, SEGMENTS
 from segmentation.segments.segment import Segmentation
@@ -88,7 +89,8 @@ def _tables(
     try:
         clean = _clean(data, name, columns, sheet, options)
         products = catalogue(clean)
-        return _Tables(products, customer_products(clean), categorise(clean, products))
+        bought = customer_products(clean)
+        return _Tables(products, bought, categorise(clean, products, bought))
     except DataError as error:
         return error
 
@@ -100,6 +102,13 @@ def _uploaded(data: bytes, name: str, key: tuple[object, ...], _catalogue: pd.Da
         return read_category_csv(data, name, _catalogue)
     except DataError as error:
         return error
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def _demo_kinds() -> bytes:
+    """The demo's product -> kind table (:data:`DEMO_PRODUCTS`) as a category file."""
+    kinds = pd.read_csv(DEMO_PRODUCTS, dtype=str, keep_default_na=False)
+    return kinds[[STOCK_CODE, "kind"]].to_csv(index=False).encode()
 
 
 def _products() -> Products:
@@ -118,6 +127,10 @@ def _products() -> Products:
             st.session_state[CATEGORY_UPLOAD] = pending
             st.session_state.pop(CATEGORY_ERROR, None)
     base = found.categories
+    if name == DEMO_TRANSACTIONS.name:  # the demo's planted kinds, where its products match
+        planted = _uploaded(_demo_kinds(), DEMO_PRODUCTS.name, key, found.catalogue)
+        if isinstance(planted, Categories):
+            base = replace(planted, source="demo")
     upload = st.session_state.get(CATEGORY_UPLOAD)
     if upload is not None:
         uploaded = _uploaded(*upload, key, found.catalogue)

@@ -24,9 +24,11 @@ from segmentation.outputs.export import to_safe_csv
 #: Widget keys of the page's search box and of its category editor.
 SEARCH, EDITOR = "products_search", "category_editor"
 SOURCES = {
+    "demo": "the kinds of product planted in the demo data, each group of customers "
+    "preferring one or two of them",
     "column": "the data's own category column",
-    "derived": "the words of the descriptions: products whose descriptions share their "
-    "leading words are put together",
+    "derived": "the item words of the descriptions (cushion cover, lunch bag); products "
+    "without one join the category they are most often bought with",
     "uploaded": "the uploaded file",
 }
 
@@ -66,7 +68,7 @@ if search.strip():
         found |= table[column].astype(str).str.casefold().str.contains(text, regex=False)
     shown = table[found]
 st.dataframe(
-    shown[
+    shown.round({"revenue": 0})[
         [
             "stock_code",
             "description",
@@ -86,7 +88,7 @@ st.dataframe(
         "customers": st.column_config.NumberColumn("Customers", format="localized"),
         "orders": st.column_config.NumberColumn("Orders", format="localized"),
         "quantity": st.column_config.NumberColumn("Quantity", format="localized"),
-        "revenue": st.column_config.NumberColumn("Revenue (£)", format="£ %.0f"),
+        "revenue": st.column_config.NumberColumn("Revenue (£)", format="localized"),
         "median_price": st.column_config.NumberColumn("Median price (£)", format="£ %.2f"),
     },
 )
@@ -105,7 +107,7 @@ editor = pd.DataFrame(
         "category": base["category"].astype(str),
         "new": [names.get(position, "") for position in range(len(base))],
         "products": base["products"],
-        "revenue": base["revenue"],
+        "revenue": base["revenue"].round(0),
         "words": base["words"].astype(str),
     }
 )
@@ -121,7 +123,7 @@ st.data_editor(
         "category": "Category",
         "new": st.column_config.TextColumn("New name", max_chars=MAX_NAME),
         "products": st.column_config.NumberColumn("Products", format="localized"),
-        "revenue": st.column_config.NumberColumn("Revenue (£)", format="£ %.0f"),
+        "revenue": st.column_config.NumberColumn("Revenue (£)", format="localized"),
         "words": "Words",
     },
 )
@@ -153,7 +155,7 @@ st.caption("Products from the best seller to the least; the curve is their runni
 
 st.download_button(
     "Catalogue with categories (CSV)",
-    to_safe_csv(table.round(2)),
+    to_safe_csv(table.round({"revenue": 2, "median_price": 2})),
     file_name="products.csv",
     mime="text/csv",
     key="download_products",

@@ -26,14 +26,13 @@ from segmentation.value.forecast import HOLDOUT_DAYS, default_calibration_end
 #: Widget keys of the segment and the customer looked at; the last backtest that worked.
 SEGMENT_KEY, CUSTOMER_KEY, LAST_GOOD_BACKTEST = "offer_segment", "offer_customer", "offer_last"
 LIST_COLUMNS = {
-    "rank": st.column_config.NumberColumn("#", width="small"),
     "stock_code": "Code",
     "description": "Description",
     "category": "Category",
     "score": st.column_config.NumberColumn("Score", format="%.2f"),
     "lift": st.column_config.NumberColumn("Lift", format="%.1f×"),
     "buyers_share": st.column_config.NumberColumn("Bought by", format="percent"),
-    "fallback": st.column_config.CheckboxColumn("From the segment"),
+    "fallback": st.column_config.CheckboxColumn("Stand-in", width="small"),
 }
 
 
@@ -84,12 +83,12 @@ st.markdown(markdown_text(found.sentence(segment)))
 left, right = st.columns(2)
 with left:
     st.markdown("**Promote**")
-    show_list(lists.promote[lists.promote["segment"] == segment], ["rank", "description", "score"])
+    show_list(lists.promote[lists.promote["segment"] == segment], ["description", "score"])
     st.caption("The products this segment's customers are likeliest to buy next.")
 with right:
     st.markdown("**Typical products**")
     typical = found.top_products[found.top_products["segment"] == segment]
-    show_list(typical, ["rank", "description", "category", "lift", "buyers_share"])
+    show_list(typical, ["description", "category", "lift", "buyers_share"])
     st.caption("Bought far more often here than by all customers; bought by: its customers' share.")
 
 st.subheader("One customer")
@@ -110,11 +109,11 @@ for column, kind, title in ((again, "buy_again", "Buy again"), (discover, "disco
     with column:
         st.markdown(f"**{title}**")
         chosen = mine[mine["kind"] == kind]
-        show_list(chosen, ["rank", "description", "score", "fallback"])
+        show_list(chosen, ["description", "score", "fallback"])
         if chosen["fallback"].any():
             st.caption(
                 "This customer's own purchases say too little: the products of their segment's "
-                "promote list stand in (ticked)."
+                "promote list stand in (ticked: stand-in)."
             )
 
 st.subheader("Proof on held-out days")

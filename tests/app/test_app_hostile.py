@@ -145,6 +145,31 @@ def test_hostile_names_of_segments_and_file_are_text_and_neutralised_in_download
     assert not [a for _, attrs in tags for a in attrs if a.startswith("on") or a == "href"]
 
 
+def test_hostile_descriptions_are_inert_on_the_product_pages_downloads_and_report(
+    downloads: dict[str, bytes],
+) -> None:
+    at = upload(open_app(), "products.csv", hostile_csv(seed=13))
+    for page in ("pages/explore/products.py", "pages/forward/offer.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        for value in markdown_values(at):
+            assert not MARKUP.search(value), (page, value)
+    catalogue = pd.read_csv(io.BytesIO(downloads["products.csv"]), dtype=str)
+    assert set(HOSTILE_STRINGS[:2]) <= set(catalogue["description"])  # text, left as it is
+    assert "'" + HOSTILE_STRINGS[2] in set(catalogue["description"])
+    campaign = next(name for name in downloads if name.startswith("campaign_"))
+    for name in ("products.csv", "customer_lists.csv", campaign):
+        cells = pd.read_csv(io.BytesIO(downloads[name]), dtype=str).stack()
+        assert not cells.map(is_formula).any(), (name, cells[cells.map(is_formula)].tolist())
+    at.switch_page("pages/segment/profiles.py").run()
+    assert not at.exception
+    report = downloads["segment_report.html"].decode("utf-8")
+    for text in HOSTILE_STRINGS[:2]:
+        assert text not in report
+    tags = markup_of(report)
+    assert not {"script", "img", "a", "iframe"} & {tag for tag, _ in tags}
+
+
 def test_hostile_column_names_are_text_and_can_be_mapped_by_hand() -> None:
     names = {
         "customer_id": HOSTILE_STRINGS[1],

@@ -137,9 +137,9 @@ def test_a_first_visit_to_a_page_address_goes_through_the_router(tmp_path: Path)
 def test_charts_on_the_real_data_have_readable_rows(
     browser_page, online_retail_path: Path, tmp_path: Path
 ) -> None:
-    """On Online Retail (4 clusters, 11 RFM segments, 37 countries) no chart squeezes its
-    named rows or columns; the squashed heat map of clusters against RFM segments had 7 px
-    rows."""
+    """On Online Retail (4 clusters, 11 RFM segments, 37 countries, thousands of products)
+    no chart squeezes its named rows or columns; the squashed heat map of clusters against
+    RFM segments had 7 px rows."""
     with running_app(free_port(), tmp_path / "server.log", data=online_retail_path) as (url, _):
         context = browser_page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
@@ -150,9 +150,11 @@ def test_charts_on_the_real_data_have_readable_rows(
             "Profiles",
             "Value and risk",
             "Movement",
+            "What to offer",
             "Cleaning",
             "Bivariate",
             "Demographics",
+            "Products",
         ):
             go(page, entry)
             assert page.locator('[data-testid="stException"]').count() == 0, entry
