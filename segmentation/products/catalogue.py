@@ -114,16 +114,20 @@ def customer_products(
     clean: CleanResult,
     until: date | str | pd.Timestamp | None = None,
     non_product_codes: tuple[str, ...] = NON_PRODUCT_CODES,
+    *,
+    after: date | str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """One row per customer and product they bought, computed in the engine:
     ``customer_id, stock_code, orders`` (distinct orders with it), ``quantity, revenue,
-    first_purchase, last_purchase``; from the lines on or before the date ``until`` only
-    (all lines by default); lines without a customer id left out; sorted by customer and
-    stock code."""
+    first_purchase, last_purchase``; from the lines on or before the date ``until`` and
+    after the date ``after`` only (all lines by default); lines without a customer id left
+    out; sorted by customer and stock code."""
     lines = product_lines(clean, non_product_codes)
     lines = lines.filter(lines[CUSTOMER_ID].notnull())
     if until is not None:
         lines = lines.filter(lines[INVOICE_DATE].date() <= pd.Timestamp(until).date())
+    if after is not None:
+        lines = lines.filter(lines[INVOICE_DATE].date() > pd.Timestamp(after).date())
     pairs = lines.group_by([CUSTOMER_ID, STOCK_CODE]).agg(
         orders=lines[INVOICE_NO].nunique(),
         quantity=lines[QUANTITY].sum().cast("float64"),
