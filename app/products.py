@@ -4,7 +4,9 @@ backtest; failures said in one sentence.
 
 The products are read from the file again, read and cleaned as the current data was
 (:func:`~app.session.data_inputs`), once per file and options; the segments' affinity and
-lists are cached by the segments' names, so renaming a segment recomputes only them.
+lists are cached by the segments' names, so renaming a segment recomputes only them. The
+tables are shared between sessions as they are (``st.cache_resource``: no page changes
+them), which spares copying a large customer × product table on every run.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from app.settings import CATEGORY_NAMES, MAX_NAME
 from app.text import markdown_text, safe_name
 from segmentation.demo import DEMO_PRODUCTS, DEMO_TRANSACTIONS
 from segmentation.errors import DataError
+from segmentation.outputs.export import to_safe_csv
 from segmentation.products.affinity import Affinity, segment_affinity
 from segmentation.products.backtest import RecommendationBacktest, backtest_recommendations
 from segmentation.products.catalogue import catalogue, customer_products
@@ -76,7 +79,7 @@ def _clean(data, name, columns, sheet, options):
     return clean_transactions(transactions, CleaningOptions(**dict(options)))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _tables(
     data: bytes,
     name: str,
@@ -211,7 +214,7 @@ def customer_segments(segmentation: Segmentation, kind: str) -> tuple[pd.Series,
     return customers.set_index(CUSTOMER_ID)[SEGMENT].astype(str), list(names.values())
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _affinity(
     _products: Products, key: tuple[object, ...], assigned: pd.DataFrame, segments: pd.Series
 ) -> Affinity:
@@ -225,7 +228,7 @@ def affinity(products: Products, segments: pd.Series) -> Affinity:
     return _affinity(products, products.key, products.categories.products, segments)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _recommendations(
     _products: Products, key: tuple[object, ...], segments: pd.Series
 ) -> Recommendations:
@@ -237,6 +240,29 @@ def recommendations(products: Products, segments: pd.Series) -> Recommendations:
     return _recommendations(products, products.key, segments)
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _lists_csv(_products: Products, key: tuple[object, ...], segments: pd.Series) -> str:
+    every = recommendations(_products, segments).lists.merge(
+        segments.rename(SEGMENT), left_on=CUSTOMER_ID, right_index=True, how="left"
+    )
+    return to_safe_csv(every.round(4))
+
+
+def lists_csv(products: Products, segments: pd.Series) -> str:
+    """Every customer's lists with their segment as spreadsheet-safe CSV (made once per
+    products and segments: it is the page's largest download)."""
+    return _lists_csv(products, products.key, segments)
+
+
+def offer_sentence(found: Affinity, segment: str, products: int = 2) -> str:
+    """What to offer ``segment`` in one sentence: its leading category
+    (:meth:`~segmentation.products.affinity.Affinity.sentence`) and its most typical
+    products."""
+    typical = found.top_products[found.top_products["segment"] == segment]["description"]
+    named = ", ".join(typical.head(products).str.strip())
+    return found.sentence(segment).rstrip(".") + (f"; typical products: {named}." if named else ".")
+
+
 def offer_sentences(segmentation: Segmentation) -> dict[str, str]:
     """What to offer each cluster segment, in one sentence by shown name (empty, after a
     caption saying why, when the data has no products)."""
@@ -244,7 +270,7 @@ def offer_sentences(segmentation: Segmentation) -> dict[str, str]:
     if products is None:
         return {}
     found = affinity(products, customer_segments(segmentation, "cluster")[0])
-    return {segment: found.sentence(segment) for segment in found.lift.index}
+    return {segment: offer_sentence(found, segment) for segment in found.lift.index}
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

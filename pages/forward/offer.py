@@ -14,6 +14,8 @@ from app.products import (
     current_backtest,
     current_products,
     customer_segments,
+    lists_csv,
+    offer_sentence,
     recommendations,
 )
 from app.segments import current_segmentation, customers_key
@@ -79,7 +81,7 @@ st.subheader("What to offer each segment")
 if st.session_state.get(SEGMENT_KEY) not in order:
     st.session_state[SEGMENT_KEY] = order[0]
 segment = st.selectbox("Segment", order, key=SEGMENT_KEY)
-st.markdown(markdown_text(found.sentence(segment)))
+st.markdown(markdown_text(offer_sentence(found, segment)))
 left, right = st.columns(2)
 with left:
     st.markdown("**Promote**")
@@ -144,15 +146,12 @@ if tested is not None:
     chart.altair_chart(backtest_chart(tested), width="stretch")
 
 st.subheader("Downloads")
-every = lists.lists.merge(
-    segments.rename("segment"), left_on="customer_id", right_index=True, how="left"
-)
 campaign = lists.campaign(segment, segments, top=3)
 name = re.sub(r"[^A-Za-z0-9]+", "_", segment).strip("_").lower() or "segment"
 left, right = st.columns(2)
 left.download_button(
     "Every customer's lists (CSV)",
-    to_safe_csv(every.round(4)),
+    lists_csv(products, segments),
     file_name="customer_lists.csv",
     mime="text/csv",
     key="download_lists",
