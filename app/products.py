@@ -40,7 +40,7 @@ from segmentation.schema import CUSTOMER_ID, STOCK_CODE
 from segmentation.segments.profiles import SEGMENT
 from segmentation.segments.rfm import RFM_SEGMENT, SEGMENTS
 from segmentation.segments.segment import Segmentation
-from segmentation.transactions.cleaning import CleaningOptions, clean_transactions
+from segmentation.transactions.cleaning import CleaningOptions, CleanResult, clean_transactions
 from segmentation.transactions.pipeline import read_transactions
 
 #: Session-state keys: the category file in use (bytes, name), one just uploaded and not yet
@@ -74,9 +74,12 @@ class _Tables:
     categories: Categories
 
 
-def _clean(data, name, columns, sheet, options):
+def _clean(data, name, columns, sheet, options) -> tuple[CleanResult, tuple[str, ...]]:
+    """The file read and cleaned with ``options``, and the codes those options take for
+    postage, fees and other lines that are not products."""
+    cleaning = CleaningOptions(**dict(options))
     transactions = read_transactions(data, name=name, columns=dict(columns) or None, sheet=sheet)
-    return clean_transactions(transactions, CleaningOptions(**dict(options)))
+    return clean_transactions(transactions, cleaning), cleaning.non_product_codes
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -90,9 +93,9 @@ def _tables(
     """The catalogue, purchases per customer and product, and the derived categories; the
     package's error for data without products, returned so that it is cached too."""
     try:
-        clean = _clean(data, name, columns, sheet, options)
-        products = catalogue(clean)
-        bought = customer_products(clean)
+        clean, codes = _clean(data, name, columns, sheet, options)
+        products = catalogue(clean, codes)
+        bought = customer_products(clean, non_product_codes=codes)
         return _Tables(products, bought, categorise(clean, products, bought))
     except DataError as error:
         return error
@@ -282,8 +285,8 @@ def _backtest(
     options: tuple[tuple[str, object], ...],
     end: date,
 ) -> RecommendationBacktest:
-    clean = _clean(data, name, columns, sheet, options)
-    return backtest_recommendations(clean, end, top=TOP)
+    clean, codes = _clean(data, name, columns, sheet, options)
+    return backtest_recommendations(clean, end, top=TOP, non_product_codes=codes)
 
 
 def current_backtest(end: date) -> RecommendationBacktest:
