@@ -15,8 +15,9 @@ from segmentation.products.backtest import RecommendationBacktest
 
 #: Height of one bar of a chart of categories, in pixels.
 BAR_STEP = 26
-#: Most categories a heat map shows (those of most revenue).
-MOST_CATEGORIES = 30
+#: Most categories a heat map shows (those of most revenue), the height of its rows and the
+#: width of its columns.
+MOST_CATEGORIES, CELL_STEP, COLUMN_STEP = 40, 24, 90
 #: The lists of the backtest and their measures, as the charts name them.
 LISTS = {"discover": "Discover", "buy_again": "Buy again"}
 MEASURES = {"hit_rate": "hit rate", "recall": "recall"}
@@ -100,18 +101,19 @@ def pareto_chart(curve: pd.DataFrame, share: float = 0.2) -> alt.LayerChart:
 
 
 def affinity_heat(found: Affinity, order: list[str], categories: list[str]) -> alt.LayerChart:
-    """Each segment's lift per category (rows in ``order``, the columns of
-    ``categories``), with its share of the segment's spend on hover."""
+    """Each segment's lift per category: a row per category of ``categories`` (there may be
+    forty: rows keep their names readable), a column per segment in ``order``, with the
+    segment's share of spend on hover."""
     shown = [c for c in categories if c in found.lift.columns][:MOST_CATEGORIES]
-    rows = [s for s in order if s in found.lift.index]
-    lift = found.lift.loc[rows, shown].rename_axis(index="segment", columns="category")
-    share = found.shares.loc[rows, shown].rename_axis(index="segment", columns="category")
+    segments = [s for s in order if s in found.lift.index]
+    lift = found.lift.loc[segments, shown].rename_axis(index="segment", columns="category")
+    share = found.shares.loc[segments, shown].rename_axis(index="segment", columns="category")
     long = pd.DataFrame({"lift": lift.stack(), "share": share.stack()}).reset_index()
     span = max(float((long["lift"] - 1).abs().max()), 0.1)
     chart = heat_map(
         long,
-        x=("category", "Category", shown),
-        y=("segment", "Segment", rows),
+        x=("segment", "Segment", segments),
+        y=("category", "Category", shown),
         value=("lift", "Lift (× all customers' share)", ".1f"),
         colour=alt.Scale(scheme="blueorange", domainMid=1),
         dark_above=f"abs(datum.lift - 1) > {0.6 * span}",
@@ -122,7 +124,7 @@ def affinity_heat(found: Affinity, order: list[str], categories: list[str]) -> a
             alt.Tooltip("share:Q", title="Share of the segment's spend", format=".1%"),
         ],
     )
-    return chart.properties(height=alt.Step(ROW_STEP))
+    return chart.properties(height=alt.Step(CELL_STEP), width=alt.Step(COLUMN_STEP))
 
 
 def backtest_frame(backtest: RecommendationBacktest) -> pd.DataFrame:

@@ -11,14 +11,12 @@ from app.text import markdown_text
 
 
 def segment_story(bundle: Bundle) -> None:
-    """The segments with their size, revenue share, description and suggested action, one
-    sentence on the most valuable of them and what to offer each (after the table, so that
-    the products are read once it is on screen); nothing when the clustering fails (its
+    """The segments with their size, revenue share, description and suggested action, and
+    one sentence on the most valuable of them; nothing when the clustering fails (its
     error is shown instead)."""
     # Imported here, not at the top: the models' libraries load after the headline
     # figures are on screen, so the first page shows them sooner.
     from app.movement import largest_move
-    from app.products import offer_sentences
     from app.segments import current_segmentation, segment_names
 
     segmentation = current_segmentation(bundle)
@@ -46,16 +44,6 @@ def segment_story(bundle: Bundle) -> None:
             }
         ).set_index("Segment")
     )
-    offers = offer_sentences(segmentation)
-    if offers:
-        st.markdown("**What to offer.**")
-        st.markdown(
-            "\n".join(
-                f"- {markdown_text(name)}: {markdown_text(offers[name])}"
-                for name in names.values()
-                if name in offers
-            )
-        )
     move = largest_move(bundle)
     if move:
         st.markdown(f"**The largest move of the last 90 days.** {markdown_text(move)}")

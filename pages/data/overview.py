@@ -34,7 +34,8 @@ st.caption(
 st.subheader("Segments")
 st.caption(
     "From the Clustering page's settings (the recommended number of segments by default); "
-    "renamed segments keep their names here."
+    "renamed segments keep their names here. What to offer each segment is on the Profiles "
+    "cards and the What to offer page."
 )
 segment_story(bundle)
 

@@ -8,7 +8,7 @@ import streamlit as st
 from app.errors import last_that_worked
 from app.forecast import calibration_bounds, chosen_calibration_end
 from app.links import link_control
-from app.product_charts import affinity_heat, backtest_chart
+from app.product_charts import MOST_CATEGORIES, affinity_heat, backtest_chart
 from app.products import (
     affinity,
     current_backtest,
@@ -71,10 +71,11 @@ lists = recommendations(products, segments)
 
 st.subheader("Which categories each segment favours")
 by_revenue = products.categories.table.sort_values("revenue", ascending=False, kind="stable")
-st.altair_chart(affinity_heat(found, order, by_revenue["category"].tolist()), width="stretch")
+st.altair_chart(affinity_heat(found, order, by_revenue["category"].tolist()), width="content")
 st.caption(
     "Lift: a segment's share of its spend on a category over all customers' share (2.0: twice "
-    "as much; below 1: less). Hover a cell for the share. Categories by revenue, most first."
+    "as much; below 1: less). Hover a cell for the share. Categories by revenue, most first "
+    f"(the first {MOST_CATEGORIES} where there are more)."
 )
 
 st.subheader("What to offer each segment")
