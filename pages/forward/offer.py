@@ -33,7 +33,7 @@ LIST_COLUMNS = {
     "category": "Category",
     "score": st.column_config.NumberColumn("Score", format="%.2f"),
     "lift": st.column_config.NumberColumn("Lift", format="%.1f×"),
-    "buyers_share": st.column_config.NumberColumn("Bought by", format="percent"),
+    "buyers_share": st.column_config.NumberColumn("Bought by", format="%.0f%%"),
     "fallback": st.column_config.CheckboxColumn("Stand-in", width="small"),
 }
 
@@ -87,12 +87,19 @@ left, right = st.columns(2)
 with left:
     st.markdown("**Promote**")
     show_list(lists.promote[lists.promote["segment"] == segment], ["description", "score"])
-    st.caption("The products this segment's customers are likeliest to buy next.")
+    st.caption(
+        "The products on most of this segment's discover lists (score: the share of its "
+        "customers whose list holds the product)."
+    )
 with right:
     st.markdown("**Typical products**")
     typical = found.top_products[found.top_products["segment"] == segment]
+    typical = typical.assign(buyers_share=typical["buyers_share"] * 100)
     show_list(typical, ["description", "category", "lift", "buyers_share"])
-    st.caption("Bought far more often here than by all customers; bought by: its customers' share.")
+    st.caption(
+        "Bought far more often here than by all customers (lift); bought by: the share of the "
+        "segment's customers who bought it."
+    )
 
 st.subheader("One customer")
 customers = segmentation.customers.sort_values("monetary", ascending=False, kind="stable")
