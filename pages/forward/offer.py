@@ -83,7 +83,7 @@ if st.session_state.get(SEGMENT_KEY) not in order:
     st.session_state[SEGMENT_KEY] = order[0]
 segment = st.selectbox("Segment", order, key=SEGMENT_KEY)
 st.markdown(markdown_text(offer_sentence(found, segment)))
-left, right = st.columns(2)
+left, right = st.columns([2, 3])
 with left:
     st.markdown("**Promote**")
     show_list(lists.promote[lists.promote["segment"] == segment], ["description", "score"])
