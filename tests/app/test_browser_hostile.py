@@ -96,6 +96,16 @@ def test_a_hostile_file_is_text_on_every_page(browser, app_url: str, tmp_path: P
             assert all(h in text for h in hostile), text
             _screenshot(page, "hostile-demographics")
 
+    go(page, "What to offer")
+    _screenshot(page, "hostile-offer")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Every customer's lists (CSV)").click()
+    lists = pd.read_csv(download.value.path(), dtype=str, keep_default_na=False)
+    cells = lists.stack()
+    assert not cells.map(is_formula).any(), cells[cells.map(is_formula)].tolist()
+    assert "'" + HOSTILE_STRINGS[2] in set(lists["stock_code"])
+    assert {"'+1+1", "**bold**"} <= set(lists["description"])
+
     go(page, "Profiles")
     renamed = "<b>bold</b> <img src=x onerror=alert(1)> **bold**"
     name_box = page.locator('[data-testid="stTextInput"] input').first
