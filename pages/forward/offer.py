@@ -126,33 +126,6 @@ for column, kind, title in ((again, "buy_again", "Buy again"), (discover, "disco
                 "promote list stand in (ticked: stand-in)."
             )
 
-st.subheader("Proof on held-out days")
-first, last = calibration_bounds(bundle)
-default_end = default_calibration_end(bundle.purchases).date()
-end = chosen_calibration_end(bundle, OFFER_CALIBRATION)
-st.date_input(
-    "Calibration end",
-    value=None,
-    min_value=first,
-    max_value=last,
-    key=OFFER_CALIBRATION,
-    help="The lists are made from the purchases up to this day and checked against what the "
-    f"customers bought after it. Empty: the last {HOLDOUT_DAYS} days are held out (from "
-    f"{default_end:%Y-%m-%d}).",
-)
-tested = last_that_worked(
-    current_backtest,
-    end or default_end,
-    customers_key(bundle),
-    LAST_GOOD_BACKTEST,
-    "The backtest of the lists",
-    "The last calibration end that worked is shown.",
-)
-if tested is not None:
-    words, chart = st.columns([2, 3])
-    words.markdown("\n".join(f"- {markdown_text(s)}" for s in tested.sentences()))
-    chart.altair_chart(backtest_chart(tested), width="stretch")
-
 st.subheader("Downloads")
 campaign = lists.campaign(segment, segments, top=3)
 name = re.sub(r"[^A-Za-z0-9]+", "_", segment).strip("_").lower() or "segment"
@@ -177,3 +150,31 @@ st.caption(
     "The campaign list: each customer of the segment chosen above with their top 3 "
     "products to discover."
 )
+
+st.subheader("Proof on held-out days")
+first, last = calibration_bounds(bundle)
+default_end = default_calibration_end(bundle.purchases).date()
+end = chosen_calibration_end(bundle, OFFER_CALIBRATION)
+st.date_input(
+    "Calibration end",
+    value=None,
+    min_value=first,
+    max_value=last,
+    key=OFFER_CALIBRATION,
+    help="The lists are made from the purchases up to this day and checked against what the "
+    f"customers bought after it. Empty: the last {HOLDOUT_DAYS} days are held out (from "
+    f"{default_end:%Y-%m-%d}).",
+)
+with st.spinner("Making the lists again from the days before and scoring them (seconds)…"):
+    tested = last_that_worked(
+        current_backtest,
+        end or default_end,
+        customers_key(bundle),
+        LAST_GOOD_BACKTEST,
+        "The backtest of the lists",
+        "The last calibration end that worked is shown.",
+    )
+if tested is not None:
+    words, chart = st.columns([2, 3])
+    words.markdown("\n".join(f"- {markdown_text(s)}" for s in tested.sentences()))
+    chart.altair_chart(backtest_chart(tested), width="stretch")

@@ -7,7 +7,7 @@ from app.charts import box_plot, segment_colours, segment_scale
 from app.forecast import current_forecast, with_predictions
 from app.links import link_control
 from app.products import offer_sentences
-from app.profile_cards import segment_cards
+from app.profile_cards import offer_lines, segment_cards
 from app.segment_charts import crosstab_heat, plane_chart, radar_chart, rfm_cube, snake_chart
 from app.segments import current_segmentation, named_customers, sample_index, segment_names
 from app.session import current_bundle
@@ -42,8 +42,9 @@ st.caption(
 forward = current_forecast(bundle, quiet=True)
 if forward is not None:
     forward = forward.with_segments(segment_labels(segmentation, names))
+places = segment_cards(table, names, forward)
 offers = offer_sentences(segmentation)
-segment_cards(table, names, forward, offers)
+offer_lines(places, offers)
 
 st.subheader("Snake plot")
 st.altair_chart(snake_chart(segmentation.profiles.snake, names, scale, order), width="stretch")
