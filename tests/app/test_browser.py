@@ -197,6 +197,39 @@ def test_a_copied_link_shows_the_same_segments_and_names(browser_page, app_url: 
     other.close()
 
 
+def test_a_category_renamed_in_the_table_travels_to_the_offers_and_a_link(
+    browser_page, app_url: str
+) -> None:
+    """A new name typed into the Products page's category table is used on the What to
+    offer page and carried by "Copy link to this view" to a new session."""
+    page = browser_page
+    _open(page, f"{app_url}/products")
+    table = page.locator('[data-testid="stDataFrame"]').nth(1)  # the catalogue comes first
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 40, box["y"] + 35 + 17)  # the first category, under the header
+    page.wait_for_timeout(500)
+    page.keyboard.press("ArrowRight")  # its new name
+    page.wait_for_timeout(300)
+    page.keyboard.type("Cosy <home>", delay=150)  # the first key opens the cell's editor
+    page.wait_for_timeout(300)
+    page.keyboard.press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Copy link to this view").click()
+    link = page.locator('[data-testid="stCode"]').first.inner_text().strip()
+    _screenshot(page, "products-renamed")
+    assert "category0=Cosy+%3Chome%3E" in link, (link, page.url)
+    go(page, "What to offer")
+    assert page.get_by_text("Offer Cosy <home>:", exact=False).count() == 1
+    other = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
+    visitor = other.new_page()
+    visitor.set_default_timeout(90_000)
+    _open(visitor, link.replace("/products?", "/offer?"))
+    assert visitor.get_by_text("Offer Cosy <home>:", exact=False).count() == 1
+    assert visitor.locator('[data-testid="stAlertContentWarning"]').count() == 0
+    other.close()
+
+
 def test_upload_of_a_good_then_a_bad_file(browser_page, app_url: str, tmp_path: Path) -> None:
     page = browser_page
     _open(page, f"{app_url}/data")
