@@ -10,10 +10,13 @@ from __future__ import annotations
 from datetime import date
 
 import ibis
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from ibis import _
+from ibis.backends import BaseBackend
 
-from segmentation.engine import exact_sum, text_identifiers
+from segmentation.engine import DECIMAL
 from segmentation.errors import DataError
 from segmentation.schema import (
     CUSTOMER_ID,
@@ -77,37 +80,64 @@ def product_lines(
 
 
 def catalogue(
-    clean: CleanResult, non_product_codes: tuple[str, ...] = NON_PRODUCT_CODES
+    clean: CleanResult,
+    non_product_codes: tuple[str, ...] = NON_PRODUCT_CODES,
+    bought: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per product: ``stock_code, description`` (its most frequent, the code itself
     when it has none), ``customers, orders, quantity, revenue, median_price`` (median unit
     price of its lines), ``first_sale, last_sale``; sorted by revenue descending, then
-    stock code. Non-product codes are never in it."""
+    stock code; from the lines with a customer id. Non-product codes are never in it.
+    ``bought`` is :func:`customer_products` of the same lines when already computed (the
+    sums are added up from it)."""
+    pairs = bought if bought is not None else customer_products(clean, None, non_product_codes)
+    codes, products = coded(pairs[STOCK_CODE])
+    frame = pairs[["orders", QUANTITY, "revenue", "first_purchase", "last_purchase"]]
+    frame = frame.groupby(codes).agg(
+        customers=("orders", "size"),
+        orders=("orders", "sum"),
+        quantity=(QUANTITY, "sum"),
+        revenue=("revenue", "sum"),
+        first_sale=("first_purchase", "min"),
+        last_sale=("last_purchase", "max"),
+    )
+    frame.insert(0, STOCK_CODE, products[frame.index.to_numpy()])
     lines = product_lines(clean, non_product_codes)
-    price = (
-        lines[UNIT_PRICE]
-        if UNIT_PRICE in lines.columns
-        else lines[TOTAL_PURCHASE] / lines[QUANTITY]
-    )
-    products = lines.group_by(STOCK_CODE).agg(
-        customers=lines[CUSTOMER_ID].nunique(),
-        orders=lines[INVOICE_NO].nunique(),
-        quantity=lines[QUANTITY].sum().cast("float64"),
-        revenue=exact_sum(lines[TOTAL_PURCHASE]),
-        median_price=price.median().cast("float64"),
-        first_sale=lines[INVOICE_DATE].min(),
-        last_sale=lines[INVOICE_DATE].max(),
-    )
-    named = lines.filter(lines[DESCRIPTION].notnull())
-    counts = named.group_by([STOCK_CODE, DESCRIPTION]).agg(_n=_.count())
-    rank = ibis.row_number().over(group_by=STOCK_CODE, order_by=[ibis.desc("_n"), DESCRIPTION])
-    names = counts.mutate(_rank=rank).filter(_._rank == 0).select(STOCK_CODE, DESCRIPTION)
-    table = products.left_join(names, STOCK_CODE).drop(f"{STOCK_CODE}_right")
-    frame = text_identifiers(clean.backend.to_pandas(table))
+    lines = lines.filter(lines[CUSTOMER_ID].notnull())
+    frame[DESCRIPTION] = frame[STOCK_CODE].map(_descriptions(lines, clean.backend))
     frame[DESCRIPTION] = frame[DESCRIPTION].fillna(frame[STOCK_CODE]).astype("str")
+    frame["median_price"] = frame[STOCK_CODE].map(_median_prices(lines, clean.backend))
     frame = frame.astype({"customers": "int64", "orders": "int64"})
     frame = frame.sort_values(["revenue", STOCK_CODE], ascending=[False, True], kind="stable")
     return frame[list(CATALOGUE_COLUMNS)].reset_index(drop=True)
+
+
+def _descriptions(lines: ibis.Table, backend: BaseBackend) -> pd.Series:
+    """Each product's most frequent description (ties: the first alphabetically)."""
+    named = lines.filter(lines[DESCRIPTION].notnull())
+    counts = named.group_by([STOCK_CODE, DESCRIPTION]).agg(_n=_.count())
+    frame = backend.to_pandas(counts).astype({DESCRIPTION: "str"})
+    frame = frame.sort_values([STOCK_CODE, "_n", DESCRIPTION], ascending=[True, False, True])
+    return frame.drop_duplicates(STOCK_CODE).set_index(STOCK_CODE)[DESCRIPTION]
+
+
+def _median_prices(lines: ibis.Table, backend: BaseBackend) -> pd.Series:
+    """Each product's median unit price over its lines (the mean of the two middle ones
+    for an even number), from the lines counted per product and price in the engine."""
+    if UNIT_PRICE in lines.columns:
+        price = lines[UNIT_PRICE]
+    else:
+        price = lines[TOTAL_PURCHASE] / lines[QUANTITY]
+    counts = lines.group_by([STOCK_CODE, price.cast("float64").name("price")]).agg(_n=_.count())
+    frame = backend.to_pandas(counts).sort_values([STOCK_CODE, "price"], kind="stable")
+    lines_before = frame["_n"].cumsum().to_numpy()
+    totals = frame.groupby(STOCK_CODE, sort=False)["_n"].agg(["sum", "size"])
+    start = np.r_[0, lines_before[:-1]][np.r_[0, np.cumsum(totals["size"].to_numpy())[:-1]]]
+    n = totals["sum"].to_numpy()
+    lower = np.searchsorted(lines_before, start + (n - 1) // 2, side="right")
+    upper = np.searchsorted(lines_before, start + n // 2, side="right")
+    prices = frame["price"].to_numpy()
+    return pd.Series((prices[lower] + prices[upper]) / 2, index=totals.index)
 
 
 def customer_products(
@@ -128,13 +158,36 @@ def customer_products(
         lines = lines.filter(lines[INVOICE_DATE].date() <= pd.Timestamp(until).date())
     if after is not None:
         lines = lines.filter(lines[INVOICE_DATE].date() > pd.Timestamp(after).date())
-    pairs = lines.group_by([CUSTOMER_ID, STOCK_CODE]).agg(
-        orders=lines[INVOICE_NO].nunique(),
-        quantity=lines[QUANTITY].sum().cast("float64"),
-        revenue=exact_sum(lines[TOTAL_PURCHASE]),
+    # orders first, then pairs: two plain aggregations cost less than counting distinct
+    # orders per pair
+    orders = lines.group_by([CUSTOMER_ID, STOCK_CODE, INVOICE_NO]).agg(
+        quantity=lines[QUANTITY].sum(),
+        revenue=lines[TOTAL_PURCHASE].cast(DECIMAL).sum(),
         first_purchase=lines[INVOICE_DATE].min(),
         last_purchase=lines[INVOICE_DATE].max(),
     )
-    frame = clean.backend.to_pandas(pairs.order_by([CUSTOMER_ID, STOCK_CODE]))
-    frame = text_identifiers(frame).astype({"orders": "int64"})
+    pairs = orders.group_by([CUSTOMER_ID, STOCK_CODE]).agg(
+        orders=_.count(),
+        quantity=orders[QUANTITY].sum().cast("float64"),
+        revenue=orders["revenue"].sum().cast("float64"),
+        first_purchase=orders["first_purchase"].min(),
+        last_purchase=orders["last_purchase"].max(),
+    )
+    table = clean.backend.to_pyarrow(pairs.order_by([CUSTOMER_ID, STOCK_CODE]))
+    for name in (CUSTOMER_ID, STOCK_CODE):  # ids as text, each distinct one held once
+        column = table[name]
+        if pa.types.is_floating(column.type):
+            column = column.cast(pa.int64())
+        coded = column.cast(pa.string()).dictionary_encode()
+        table = table.set_column(table.schema.get_field_index(name), name, coded)
+    frame = table.to_pandas().astype({"orders": "int64"})
     return frame[list(CUSTOMER_PRODUCT_COLUMNS)]
+
+
+def coded(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``values`` as integer codes and the distinct values they stand for: a categorical
+    column's own (:func:`customer_products` gives them), else the sorted distinct values."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), pd.Index(values.cat.categories.astype("str"))
+    codes, distinct = pd.factorize(values.astype("str"), sort=True)
+    return codes, pd.Index(distinct)
