@@ -4,9 +4,13 @@ The transactions follow the UCI "Online Retail" layout (``InvoiceNo, StockCode, 
 Quantity, InvoiceDate, UnitPrice, CustomerID, Country``) and carry the same kinds of dirt as
 the real export: guest orders without a customer id, exact duplicate rows, cancellations,
 zero prices and non-product lines such as postage.  Every customer belongs to one of five
-planted behaviour groups, so a segmentation of the demo has a known right answer.
+planted behaviour groups, so a segmentation of the demo has a known right answer.  Every
+product is of one kind (:data:`KINDS`, named by its description's item words), each group
+prefers one or two kinds (:data:`TASTES`), customers re-buy a few favourite products, and
+an order leans to one kind, so product categories, tastes and recommendations have a known
+right answer too.
 
-Regenerate the committed files with ``python -m segmentation.demo [DIR]``.
+Regenerate the three committed files with ``python -m segmentation.demo [DIR]``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ _DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_TRANSACTIONS: Path = _DATA_DIR / "demo_transactions.csv.gz"
 #: The planted group of every demo customer (CSV with ``customer_id,group``).
 DEMO_GROUPS: Path = _DATA_DIR / "demo_groups.csv"
+#: The kind of every demo product (CSV with ``stock_code,description,kind``).
+DEMO_PRODUCTS: Path = _DATA_DIR / "demo_products.csv"
 
 _START = pd.Timestamp("2023-12-01")
 _DAYS = 375  # 2023-12-01 to 2024-12-09, both included
@@ -114,41 +120,68 @@ _MOTIFS = (
     "BUTTERFLY",
     "REGENCY",
 )
-#: Product kinds with their typical unit price in pounds.
-_ITEMS = {
-    "T-LIGHT HOLDER": 1.25,
-    "LUNCH BAG": 1.65,
-    "MUG": 1.25,
-    "SCENTED CANDLE": 1.45,
-    "PAPER NAPKINS": 0.85,
-    "BUNTING": 2.95,
-    "DOORSTOP": 4.25,
-    "CAKE STAND": 9.95,
-    "TEA TOWEL": 1.25,
-    "JUMBO BAG": 1.95,
-    "NOTEBOOK": 0.85,
-    "PHOTO FRAME": 2.55,
-    "WALL CLOCK": 8.5,
-    "CUSHION COVER": 3.75,
-    "GIFT WRAP": 0.42,
-    "TRINKET BOX": 1.25,
-    "HOT WATER BOTTLE": 4.95,
-    "LANTERN": 6.75,
-    "WASHBAG": 2.1,
-    "PURSE": 0.85,
-    "CHILDRENS APRON": 1.95,
-    "BAKING SET": 4.95,
-    "STORAGE TIN": 2.95,
-    "DOOR MAT": 7.95,
-    "CERAMIC BOWL": 1.25,
-    "SHOPPER BAG": 1.65,
-    "PARTY CUPS": 0.65,
-    "WREATH": 3.75,
-    "HANGING DECORATION": 0.65,
-    "JAM JAR": 0.85,
-    "PICNIC HAMPER": 14.95,
-    "DRESSER CABINET": 24.95,
+#: The kinds of product with their item types and each item's typical unit price in pounds.
+#: An item's words name its kind alone; every kind holds cheap and dearer items.
+_ITEMS: dict[str, dict[str, float]] = {
+    "Candles and lights": {
+        "T-LIGHT HOLDER": 1.25,
+        "SCENTED CANDLE": 1.45,
+        "LANTERN": 6.75,
+        "FAIRY LIGHTS": 3.75,
+    },
+    "Bags and baskets": {
+        "LUNCH BAG": 1.65,
+        "JUMBO BAG": 1.95,
+        "SHOPPER BAG": 1.65,
+        "WASHBAG": 2.1,
+        "PURSE": 0.85,
+        "PICNIC HAMPER": 14.95,
+        "WICKER BASKET": 5.95,
+    },
+    "Kitchen and baking": {
+        "MUG": 1.25,
+        "CAKE STAND": 9.95,
+        "CERAMIC BOWL": 1.25,
+        "BAKING SET": 4.95,
+        "JAM JAR": 0.85,
+        "STORAGE TIN": 2.95,
+        "TEA TOWEL": 1.25,
+    },
+    "Party and Christmas": {
+        "BUNTING": 2.95,
+        "WREATH": 3.75,
+        "HANGING DECORATION": 0.65,
+        "PARTY CUPS": 0.65,
+        "PAPER NAPKINS": 0.85,
+        "ADVENT CALENDAR": 6.95,
+    },
+    "Home": {
+        "DOORSTOP": 4.25,
+        "DOOR MAT": 7.95,
+        "CUSHION COVER": 3.75,
+        "WALL CLOCK": 8.5,
+        "PHOTO FRAME": 2.55,
+        "HOT WATER BOTTLE": 4.95,
+        "DRESSER CABINET": 24.95,
+        "COAT HOOK": 1.45,
+    },
+    "Stationery and wrap": {
+        "NOTEBOOK": 0.85,
+        "GIFT WRAP": 0.42,
+        "TRINKET BOX": 1.25,
+        "GREETING CARD": 0.55,
+        "SCRAPBOOK": 4.25,
+    },
+    "Toys and children": {
+        "CHILDRENS APRON": 1.95,
+        "SOFT TOY": 2.95,
+        "SPINNING TOP": 0.85,
+        "SKIPPING ROPE": 1.45,
+        "DOLLS HOUSE": 19.95,
+    },
 }
+#: The item types of every kind of product in the demo catalogue.
+KINDS: dict[str, tuple[str, ...]] = {kind: tuple(items) for kind, items in _ITEMS.items()}
 _DESIGNS = 300  # product designs; some come in several colours, one stock code each
 
 
@@ -181,6 +214,19 @@ DEFAULT_SHARES: dict[str, float] = {
     "lost": 0.30,
 }
 
+#: The kinds of product each planted group prefers.
+TASTES: dict[str, tuple[str, ...]] = {
+    "champions": ("Home",),
+    "loyal": ("Kitchen and baking",),
+    "new": ("Party and Christmas", "Toys and children"),
+    "at_risk": ("Bags and baskets",),
+    "lost": ("Candles and lights", "Stationery and wrap"),
+}
+_TASTE_SHARE = 0.5  # of a customer's fresh picks, from the preferred kinds; else by popularity
+_FAVOURITES = 6  # products every customer keeps coming back to
+_FAVOURITE_SHARE = 0.3  # of a customer's lines, one of their favourites
+_THEME_SHARE = 0.5  # of the picks by popularity, from the one kind an order is mostly about
+
 _MAX_LINES = 15  # products per order
 _LINE_CHANCE = 0.3  # an order has 1 + Binomial(_MAX_LINES - 1, _LINE_CHANCE) products
 _GUEST_SHARE = 0.05  # of all lines
@@ -212,13 +258,17 @@ def generate_demo(
             f"not {customers:,}; choose a number in that range."
         )
     fractions = _group_shares(DEFAULT_SHARES if shares is None else shares)
-    rng = np.random.default_rng(seed)
-    catalogue = _catalogue(rng)
+    catalogue_seed, rng = _streams(seed)
+    catalogue = _catalogue(np.random.default_rng(catalogue_seed))
+    weights = _pick_weights(catalogue)
     day_weight = _day_weights()
     people = _customers(rng, customers, fractions)
     orders = _customer_orders(rng, people, day_weight)
-    lines = _order_lines(rng, orders, catalogue)
-    guest_orders, guest_lines = _guest_orders(rng, len(lines), len(orders), catalogue, day_weight)
+    shoppers = _shoppers(rng, people, orders, weights)
+    lines = _order_lines(rng, orders, catalogue, weights, shoppers)
+    guest_orders, guest_lines = _guest_orders(
+        rng, len(lines), len(orders), catalogue, weights, day_weight
+    )
     orders = pd.concat([orders, guest_orders], ignore_index=True)
     lines = pd.concat([lines, guest_lines], ignore_index=True)
     lines = pd.concat([lines, _extra_lines(rng, orders, lines, catalogue)], ignore_index=True)
@@ -230,8 +280,17 @@ def generate_demo(
     return transactions, groups.sort_values("customer_id", ignore_index=True)
 
 
-def write_demo(directory: Path, seed: int = 2024, customers: int = 3000) -> tuple[Path, Path]:
-    """Write the demo transactions and planted groups into ``directory``; return both paths.
+def demo_products(seed: int = 2024) -> pd.DataFrame:
+    """The demo catalogue of ``seed``: ``stock_code``, ``description`` and ``kind`` (a key of
+    :data:`KINDS`) of every product the demo sells, sorted by stock code."""
+    catalogue = _catalogue(np.random.default_rng(_streams(seed)[0]))
+    products = catalogue[["code", "description", "kind"]].rename(columns={"code": "stock_code"})
+    return products.sort_values("stock_code", ignore_index=True)
+
+
+def write_demo(directory: Path, seed: int = 2024, customers: int = 3000) -> tuple[Path, Path, Path]:
+    """Write the demo transactions, planted groups and product kinds into ``directory``;
+    return the three paths.
 
     The files are byte-identical for the same seed and number of customers: the gzip header
     carries no time stamp and no file name.
@@ -241,9 +300,17 @@ def write_demo(directory: Path, seed: int = 2024, customers: int = 3000) -> tupl
     transactions, groups = generate_demo(seed, customers)
     transactions_path = directory / DEMO_TRANSACTIONS.name
     groups_path = directory / DEMO_GROUPS.name
+    products_path = directory / DEMO_PRODUCTS.name
     transactions_path.write_bytes(gzip.compress(_transactions_csv(transactions), 9, mtime=0))
-    groups_path.write_bytes(groups.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-    return transactions_path, groups_path
+    for table, path in ((groups, groups_path), (demo_products(seed), products_path)):
+        path.write_bytes(table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    return transactions_path, groups_path, products_path
+
+
+def _streams(seed: int) -> tuple[np.random.SeedSequence, np.random.Generator]:
+    """The seed of the catalogue and the generator of everything else, both from ``seed``."""
+    catalogue_seed, rest = np.random.SeedSequence(seed).spawn(2)
+    return catalogue_seed, np.random.default_rng(rest)
 
 
 def _group_shares(shares: Mapping[str, float]) -> np.ndarray:
@@ -305,34 +372,61 @@ def _lognormal(rng: np.random.Generator, bounds: tuple[float, float], size: int)
 
 
 def _catalogue(rng: np.random.Generator) -> pd.DataFrame:
-    """Build the gift-ware catalogue: stock code, description, unit price and popularity."""
-    items = list(_ITEMS)
+    """Build the gift-ware catalogue: stock code, description, kind, unit price and popularity."""
+    items = [
+        (kind, item, price) for kind, prices in _ITEMS.items() for item, price in prices.items()
+    ]
     pairs = rng.choice(len(_MOTIFS) * len(items), _DESIGNS, replace=False)
     bases = rng.choice(np.arange(20000, 90000), _DESIGNS, replace=False)
     variants = np.where(rng.random(_DESIGNS) < 0.25, rng.integers(2, 5, _DESIGNS), 1)
-    typical = np.array([_ITEMS[items[pair % len(items)]] for pair in pairs])
+    typical = np.array([items[pair % len(items)][2] for pair in pairs])
     price = typical * rng.lognormal(0.0, 0.45, _DESIGNS)
     price = np.where(price < 1, price.round(2), np.ceil(price * 4) / 4 - 0.05)
     price = np.clip(price, 0.3, 39.95).round(2)
-    codes, descriptions, prices = [], [], []
+    codes, descriptions, kinds, prices = [], [], [], []
     for pair, base, count, unit in zip(pairs, bases, variants, price, strict=True):
-        name = f"{_MOTIFS[pair // len(items)]} {items[pair % len(items)]}"
+        kind, item, _ = items[pair % len(items)]
+        name = f"{_MOTIFS[pair // len(items)]} {item}"
         colours = rng.choice(len(_COLOURS), count, replace=False)
         for position, colour in enumerate(colours):
             suffix = "ABCD"[position] if count > 1 else ""
             described = name if count == 1 and rng.random() < 0.5 else f"{_COLOURS[colour]} {name}"
             codes.append(f"{base}{suffix}")
             descriptions.append(described)
+            kinds.append(kind)
             prices.append(float(unit))
     popularity = 1.0 / (rng.permutation(len(codes)) + 8.0) ** 0.9
     return pd.DataFrame(
         {
             "code": codes,
             "description": descriptions,
+            "kind": kinds,
             "price": prices,
             "popularity": popularity / popularity.sum(),
         }
     )
+
+
+def _pick_weights(catalogue: pd.DataFrame) -> np.ndarray:
+    """Rows of product probabilities to pick from: row 0 by popularity, then one row per
+    kind (by popularity inside it), then one per planted group's taste (:data:`TASTES`)."""
+    popularity = catalogue["popularity"].to_numpy()
+    kind = catalogue["kind"].to_numpy()
+    per_kind = {name: np.where(kind == name, popularity, 0.0) for name in _ITEMS}
+    per_kind = {name: row / row.sum() for name, row in per_kind.items()}
+    tastes = [np.mean([per_kind[name] for name in TASTES[group]], axis=0) for group in _GROUPS]
+    return np.vstack([popularity, *per_kind.values(), *tastes])
+
+
+def _pick(rng: np.random.Generator, weights: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """Draw one product per element of ``row`` from that row of ``weights``."""
+    cumulative = np.cumsum(weights, axis=1)
+    draw = rng.random(len(row)) * cumulative[row, -1]
+    product = np.empty(len(row), dtype=np.int64)
+    for index in np.unique(row):
+        where = row == index
+        product[where] = np.searchsorted(cumulative[index], draw[where], side="right")
+    return np.minimum(product, weights.shape[1] - 1)
 
 
 def _customers(rng: np.random.Generator, count: int, shares: np.ndarray) -> pd.DataFrame:
@@ -407,13 +501,49 @@ def _customer_orders(
     )
 
 
+@dataclass(frozen=True)
+class _Shoppers:
+    """What the customer behind each order likes: one row per order."""
+
+    taste: np.ndarray  # the row of the pick weights with the customer's planted taste
+    favourites: np.ndarray  # the customer's favourite products, _FAVOURITES of them
+
+
+def _shoppers(
+    rng: np.random.Generator, people: pd.DataFrame, orders: pd.DataFrame, weights: np.ndarray
+) -> _Shoppers:
+    """Give every customer the taste of their planted group and favourites drawn with it."""
+    group = pd.Index(list(_GROUPS)).get_indexer(people["group"])
+    taste = 1 + len(_ITEMS) + group
+    row = np.where(rng.random((len(people), _FAVOURITES)) < _TASTE_SHARE, taste[:, None], 0)
+    favourites = _pick(rng, weights, row.ravel()).reshape(row.shape)
+    owner = pd.Index(people["customer"]).get_indexer(orders["customer"])
+    return _Shoppers(taste[owner], favourites[owner])
+
+
 def _order_lines(
-    rng: np.random.Generator, orders: pd.DataFrame, catalogue: pd.DataFrame
+    rng: np.random.Generator,
+    orders: pd.DataFrame,
+    catalogue: pd.DataFrame,
+    weights: np.ndarray,
+    shoppers: _Shoppers | None = None,
 ) -> pd.DataFrame:
-    """Fill orders with 1-15 distinct products whose quantities add up to about the order value."""
+    """Fill orders with 1-15 distinct products whose quantities add up to about the order value.
+
+    Products are picked by popularity, half of those from one kind per order; a customer's
+    (``shoppers``) picks lean to their group's taste and come back to their favourites.
+    """
     count = 1 + rng.binomial(_MAX_LINES - 1, _LINE_CHANCE, len(orders))
     order = np.repeat(np.arange(len(orders)), count)
-    product = rng.choice(len(catalogue), len(order), p=catalogue["popularity"].to_numpy())
+    kind_share = catalogue.groupby("kind")["popularity"].sum()[list(_ITEMS)].to_numpy()
+    theme = 1 + rng.choice(len(_ITEMS), len(orders), p=kind_share / kind_share.sum())
+    row = np.where(rng.random(len(order)) < _THEME_SHARE, theme[order], 0)
+    if shoppers is not None:
+        row = np.where(rng.random(len(order)) < _TASTE_SHARE, shoppers.taste[order], row)
+    product = _pick(rng, weights, row)
+    if shoppers is not None:
+        favourite = shoppers.favourites[order, rng.integers(0, _FAVOURITES, len(order))]
+        product = np.where(rng.random(len(order)) < _FAVOURITE_SHARE, favourite, product)
     lines = pd.DataFrame({"order": order, "product": product}).drop_duplicates()
     order = lines["order"].to_numpy()
     share = rng.lognormal(0.0, 0.8, len(order))
@@ -437,6 +567,7 @@ def _guest_orders(
     customer_lines: int,
     numbered: int,
     catalogue: pd.DataFrame,
+    weights: np.ndarray,
     day_weight: np.ndarray,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Draw orders without a customer id, about the guest share of all lines."""
@@ -454,7 +585,7 @@ def _guest_orders(
             "cancel": False,
         }
     )
-    lines = _order_lines(rng, orders, catalogue)
+    lines = _order_lines(rng, orders, catalogue, weights)
     lines["order"] += numbered
     dotcom = np.flatnonzero(rng.random(count) < _DOTCOM_GUEST)
     postage = pd.DataFrame(
