@@ -7,6 +7,7 @@ they are never a product, a category or a recommendation.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import ibis
@@ -42,6 +43,9 @@ CATALOGUE_COLUMNS: tuple[str, ...] = (
     "first_sale",
     "last_sale",
 )
+#: Clean lines aggregated per query in :func:`customer_products`: more are aggregated a
+#: range of customers at a time, which keeps the engine's hash tables small.
+LINES_PER_QUERY = 4_000_000
 #: Columns of :func:`customer_products`, in order.
 CUSTOMER_PRODUCT_COLUMNS: tuple[str, ...] = (
     CUSTOMER_ID,
@@ -158,30 +162,65 @@ def customer_products(
         lines = lines.filter(lines[INVOICE_DATE].date() <= pd.Timestamp(until).date())
     if after is not None:
         lines = lines.filter(lines[INVOICE_DATE].date() > pd.Timestamp(after).date())
-    # orders first, then pairs: two plain aggregations cost less than counting distinct
-    # orders per pair
+    parts = [
+        clean.backend.to_pyarrow(_pairs(lines.filter(*within) if within else lines))
+        for within in _customer_ranges(clean, lines, -(-clean.report.rows_out // LINES_PER_QUERY))
+    ]
+    table = pa.concat_tables(parts)
+    del parts
+    keys = []
+    for name in (CUSTOMER_ID, STOCK_CODE):  # ids as text, each distinct one held once
+        coded = _text_codes(table[name])
+        keys.append(coded.indices.to_numpy())
+        table = table.set_column(table.schema.get_field_index(name), name, coded)
+    table = table.select(list(CUSTOMER_PRODUCT_COLUMNS)).take(pa.array(np.lexsort(keys[::-1])))
+    # each Arrow column is freed once converted: the table is not held twice
+    frame = table.to_pandas(self_destruct=True, split_blocks=True)
+    return frame.astype({"orders": "int64"})
+
+
+def _text_codes(column: pa.ChunkedArray) -> pa.DictionaryArray:
+    """Ids as text, dictionary-encoded with the distinct values in sorted order."""
+    if pa.types.is_floating(column.type):
+        column = column.cast(pa.int64())
+    coded = column.cast(pa.string()).dictionary_encode().combine_chunks()
+    order = np.argsort(coded.dictionary.to_numpy(zero_copy_only=False), kind="stable")
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    indices = pa.array(rank[coded.indices.to_numpy()])
+    return pa.DictionaryArray.from_arrays(indices, coded.dictionary.take(pa.array(order)))
+
+
+def _pairs(lines: ibis.Table) -> ibis.Table:
+    """The customer × product aggregates of ``lines``: by order first, then by pair (two
+    plain aggregations cost less than counting distinct orders per pair)."""
     orders = lines.group_by([CUSTOMER_ID, STOCK_CODE, INVOICE_NO]).agg(
         quantity=lines[QUANTITY].sum(),
         revenue=lines[TOTAL_PURCHASE].cast(DECIMAL).sum(),
         first_purchase=lines[INVOICE_DATE].min(),
         last_purchase=lines[INVOICE_DATE].max(),
     )
-    pairs = orders.group_by([CUSTOMER_ID, STOCK_CODE]).agg(
+    return orders.group_by([CUSTOMER_ID, STOCK_CODE]).agg(
         orders=_.count(),
         quantity=orders[QUANTITY].sum().cast("float64"),
         revenue=orders["revenue"].sum().cast("float64"),
         first_purchase=orders["first_purchase"].min(),
         last_purchase=orders["last_purchase"].max(),
     )
-    table = clean.backend.to_pyarrow(pairs.order_by([CUSTOMER_ID, STOCK_CODE]))
-    for name in (CUSTOMER_ID, STOCK_CODE):  # ids as text, each distinct one held once
-        column = table[name]
-        if pa.types.is_floating(column.type):
-            column = column.cast(pa.int64())
-        coded = column.cast(pa.string()).dictionary_encode()
-        table = table.set_column(table.schema.get_field_index(name), name, coded)
-    frame = table.to_pandas().astype({"orders": "int64"})
-    return frame[list(CUSTOMER_PRODUCT_COLUMNS)]
+
+
+def _customer_ranges(clean: CleanResult, lines: ibis.Table, parts: int) -> list[tuple]:
+    """Filters on the customer id that split the customers into ``parts`` ranges of about
+    as many customers each (one range, no filter, when ``parts`` is at most 1)."""
+    if parts <= 1:
+        return [()]
+    ids = clean.orders.select(CUSTOMER_ID).distinct()
+    ids = np.sort(clean.backend.to_pyarrow(ids)[CUSTOMER_ID].drop_null().to_numpy(False))
+    bounds = sorted({ids[len(ids) * i // parts].item() for i in range(1, parts)})
+    customer = lines[CUSTOMER_ID]
+    ranges = [(customer < bounds[0],)]
+    ranges += [((customer >= lo) & (customer < hi),) for lo, hi in itertools.pairwise(bounds)]
+    return [*ranges, (customer >= bounds[-1],)]
 
 
 def coded(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
