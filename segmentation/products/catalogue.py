@@ -216,7 +216,8 @@ def _customer_ranges(clean: CleanResult, lines: ibis.Table, parts: int) -> list[
         return [()]
     ids = clean.orders.select(CUSTOMER_ID).distinct()
     ids = np.sort(clean.backend.to_pyarrow(ids)[CUSTOMER_ID].drop_null().to_numpy(False))
-    bounds = sorted({ids[len(ids) * i // parts].item() for i in range(1, parts)})
+    bounds = sorted({ids[len(ids) * i // parts] for i in range(1, parts)})
+    bounds = [b.item() if isinstance(b, np.generic) else b for b in bounds]
     customer = lines[CUSTOMER_ID]
     ranges = [(customer < bounds[0],)]
     ranges += [((customer >= lo) & (customer < hi),) for lo, hi in itertools.pairwise(bounds)]
