@@ -396,8 +396,7 @@ def _write_recommendations(run: FeatureRun, args: argparse.Namespace) -> None:
         non_product_codes=_cleaning_options(args).non_product_codes,
     )
     args.output_dir.mkdir(parents=True, exist_ok=True)
-    lists = products.recommendations.lists.drop(columns="fallback").round({"score": 4})
-    write_safe_csv(lists, args.output_dir / "recommendations.csv")
+    products.recommendations.write_csv(args.output_dir / "recommendations.csv")
     catalogue = products.catalogue.merge(products.categories.products, on="stock_code")
     columns = ["stock_code", "description", "category", "customers", "orders", "quantity"]
     catalogue = catalogue[[*columns, "revenue", "median_price"]]

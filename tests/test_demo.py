@@ -1,4 +1,5 @@
-"""The embedded demo data set: committed files, layout, dirt and planted cluster structure."""
+"""The embedded demo data set: committed files, layout, dirt, planted cluster structure and
+planted product kinds, tastes and re-buying."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ from segmentation.demo import (
     DEMO_GROUPS,
     DEMO_PRODUCTS,
     DEMO_TRANSACTIONS,
+    KINDS,
     PLANTED_GROUPS,
+    TASTES,
+    demo_products,
     generate_demo,
     write_demo,
 )
@@ -92,6 +96,27 @@ def groups() -> pd.Series:
 
 
 @pytest.fixture(scope="module")
+def products() -> pd.DataFrame:
+    """The committed kind of every demo product."""
+    return pd.read_csv(DEMO_PRODUCTS, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def product_lines(
+    transactions: pd.DataFrame, products: pd.DataFrame, groups: pd.Series
+) -> pd.DataFrame:
+    """The classically cleaned product lines with their amount, kind and planted group."""
+    clean = classic_clean_lines(transactions)
+    clean = clean[~clean["StockCode"].isin(NON_PRODUCT_CODES)]
+    kind = products.set_index("stock_code")["kind"]
+    return clean.assign(
+        amount=clean["Quantity"] * clean["UnitPrice"],
+        kind=clean["StockCode"].map(kind),
+        group=clean["CustomerID"].map(groups),
+    )
+
+
+@pytest.fixture(scope="module")
 def rfm(transactions: pd.DataFrame) -> pd.DataFrame:
     """Recency, frequency and monetary value per customer after the classic cleaning."""
     clean = classic_clean_lines(transactions)
@@ -128,8 +153,9 @@ def test_read_back_equals_the_generated_frames(transactions: pd.DataFrame, group
 
 
 def test_files_are_small() -> None:
-    assert DEMO_TRANSACTIONS.stat().st_size < 3_000_000
+    assert DEMO_TRANSACTIONS.stat().st_size < 1_500_000
     assert DEMO_GROUPS.stat().st_size < 100_000
+    assert DEMO_PRODUCTS.stat().st_size < 50_000
 
 
 def test_layout(text: str, raw: pd.DataFrame, transactions: pd.DataFrame) -> None:
@@ -288,6 +314,94 @@ def test_write_demo_is_byte_identical(tmp_path) -> None:
     second = write_demo(tmp_path / "b", seed=3, customers=200)
     for left, right in zip(first, second, strict=True):
         assert left.read_bytes() == right.read_bytes()
+
+
+def test_kinds_are_named_by_their_item_words() -> None:
+    assert 6 <= len(KINDS) <= 9
+    assert all(len(items) >= 3 for items in KINDS.values())
+    words = {
+        kind: {word for item in items for word in item.split()} for kind, items in KINDS.items()
+    }
+    for kind, own in words.items():
+        others = set().union(*(words[other] for other in words if other != kind))
+        assert not own & others, kind  # no item word is shared by two kinds
+    assert set(TASTES) == set(PLANTED_GROUPS)
+    preferred = [kind for kinds in TASTES.values() for kind in kinds]
+    assert set(preferred) <= set(KINDS)
+    assert len(preferred) == len(set(preferred))  # no two groups share a taste
+    assert all(1 <= len(kinds) <= 2 for kinds in TASTES.values())
+
+
+def test_every_product_line_has_one_kind(
+    transactions: pd.DataFrame, products: pd.DataFrame
+) -> None:
+    assert list(products.columns) == ["stock_code", "description", "kind"]
+    assert products["stock_code"].is_unique
+    assert products["stock_code"].tolist() == sorted(products["stock_code"])
+    pd.testing.assert_frame_equal(products, demo_products())
+    assert set(products["kind"]) == set(KINDS)
+    for description, kind in zip(products["description"], products["kind"], strict=True):
+        named = [
+            name
+            for name, items in KINDS.items()
+            for item in items
+            if description.endswith(f" {item}")
+        ]
+        assert named == [kind], description
+    lines = transactions[~transactions["StockCode"].isin(NON_PRODUCT_CODES)]
+    described = products.set_index("stock_code")["description"]
+    assert lines["StockCode"].isin(described.index).all()
+    assert (lines["Description"].to_numpy() == described[lines["StockCode"]].to_numpy()).all()
+    assert set(lines["StockCode"]) == set(products["stock_code"])  # every product sells
+
+
+def test_each_group_spends_most_on_its_taste(product_lines: pd.DataFrame) -> None:
+    spend = product_lines.pivot_table(
+        index="group", columns="kind", values="amount", aggfunc="sum", fill_value=0.0
+    )
+    share = spend.div(spend.sum(axis=1), axis=0)
+    overall = spend.sum() / spend.to_numpy().sum()
+    lift = share / overall
+    for group, kinds in TASTES.items():
+        top = lift.loc[group].sort_values(ascending=False)
+        assert set(top.index[: len(kinds)]) == set(kinds), (group, top.round(2).to_dict())
+        assert (top[list(kinds)] > 1.3).all(), (group, top.round(2).to_dict())
+        lines = product_lines[product_lines["group"] == group]
+        assert 0.45 < lines["kind"].isin(kinds).mean() < 0.7  # the rest by popularity
+
+
+def test_repeat_customers_rebuy_products(product_lines: pd.DataFrame) -> None:
+    first = product_lines.groupby(["CustomerID", "StockCode"])["InvoiceDate"].transform("min")
+    orders = product_lines.groupby("CustomerID")["InvoiceNo"].transform("nunique")
+    repeat = product_lines[orders > 1]
+    rebought = repeat["InvoiceDate"] > first[orders > 1]
+    assert 0.25 < rebought.mean() < 0.5
+    rebuyers = rebought.groupby(repeat["CustomerID"]).any()
+    assert rebuyers.mean() > 0.8
+    loyal = repeat["group"].isin(["champions", "loyal", "at_risk"])
+    assert rebought[loyal].groupby(repeat.loc[loyal, "CustomerID"]).any().mean() > 0.95
+
+
+def test_baskets_hold_one_kind_more_often_than_by_chance(product_lines: pd.DataFrame) -> None:
+    per_basket = product_lines.groupby(["InvoiceNo", "kind"]).size()
+    lines = per_basket.groupby(level="InvoiceNo").sum()
+    same_kind_pairs = (per_basket * (per_basket - 1) / 2).sum()
+    pairs = (lines * (lines - 1) / 2).sum()
+    chance = (product_lines["kind"].value_counts(normalize=True) ** 2).sum()
+    assert same_kind_pairs / pairs > 1.5 * chance
+
+
+def test_kinds_are_not_price_bands(product_lines: pd.DataFrame) -> None:
+    price = product_lines.groupby("StockCode").agg(
+        price=("UnitPrice", "median"), kind=("kind", "first")
+    )
+    log_price = np.log(price["price"])
+    within = ((log_price - log_price.groupby(price["kind"]).transform("mean")) ** 2).sum()
+    explained = 1 - within / ((log_price - log_price.mean()) ** 2).sum()
+    assert explained < 0.5
+    median = price["price"].median()
+    spans = price.groupby("kind")["price"].agg(["min", "max"])
+    assert (spans["min"] < median).all() and (spans["max"] > 2 * median).all()
 
 
 @pytest.mark.parametrize("customers", [0, 99, 40_001])

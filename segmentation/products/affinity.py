@@ -10,12 +10,12 @@ are ranked, so that one customer cannot make a product typical.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from segmentation.products.catalogue import coded
 from segmentation.products.categories import OTHER, Categories
 from segmentation.schema import CATEGORY, CUSTOMER_ID, DESCRIPTION, STOCK_CODE
 
@@ -85,46 +85,71 @@ def segment_affinity(
     """The :class:`Affinity` of every segment. ``segments`` gives each customer's segment
     name (index customer_id); customers it does not name are left out of every figure,
     the average customer included. Nothing passed in is modified."""
-    segment = customer_products[CUSTOMER_ID].map(segments)
-    known = segment.notna().to_numpy()
-    pairs = customer_products.loc[known, [CUSTOMER_ID, STOCK_CODE, "revenue"]]
-    pairs = pairs.assign(**{SEGMENT: segment[known].astype("str").to_numpy()})
-    pairs[CATEGORY] = categories.of(pairs[STOCK_CODE]).to_numpy()
-    present = set(pairs[CATEGORY])
-    order = [c for c in categories.table[CATEGORY] if c in present]
-    spend = pairs.pivot_table(
-        index=SEGMENT, columns=CATEGORY, values="revenue", aggfunc="sum", fill_value=0.0
-    )
-    spend = spend.reindex(columns=order, fill_value=0.0).sort_index()
-    spend.columns.name = CATEGORY
+    customers, ids = coded(customer_products[CUSTOMER_ID])
+    products, codes = coded(customer_products[STOCK_CODE])
+    names = segments.astype("str").set_axis(segments.index.astype("str"))
+    sizes = names.value_counts().sort_index()
+    of_customer = sizes.index.get_indexer(names.reindex(ids))  # -1: no segment
+    segment = of_customer[customers]
+    known = segment >= 0
+    segment, products = segment[known], products[known]
+    revenue = customer_products["revenue"].to_numpy(dtype=np.float64)[known]
+    order = pd.Index(categories.table[CATEGORY])
+    category = order.get_indexer(categories.of(pd.Series(codes)))[products]
+    spend = np.bincount(
+        segment * len(order) + category, weights=revenue, minlength=len(sizes) * len(order)
+    ).reshape(len(sizes), len(order))
+    present = spend.sum(axis=0) != 0
+    spend = pd.DataFrame(spend[:, present], index=sizes.index, columns=order[present])
+    spend.index.name, spend.columns.name = SEGMENT, CATEGORY
     shares = spend.div(spend.sum(axis=1).replace(0.0, np.nan), axis=0).fillna(0.0)
     overall = spend.sum(axis=0) / (spend.to_numpy().sum() or 1.0)
-    lift = shares.div(overall.replace(0.0, np.nan), axis=1).fillna(0.0)
-    sizes = segments.astype("str").value_counts()
-    top = _top_products(pairs, sizes, catalogue, categories, min_buyers)
+    lift = shares.div(overall, axis=1).fillna(0.0)
+    buyers = np.bincount(
+        segment * len(codes) + products, minlength=len(sizes) * len(codes)
+    ).reshape(len(sizes), len(codes))
+    top = _top_products(buyers, sizes, codes, catalogue, categories, min_buyers)
     return Affinity(shares, lift, top)
 
 
 def _top_products(
-    pairs: pd.DataFrame,
+    buyers: np.ndarray,
     sizes: pd.Series,
+    codes: pd.Index,
     catalogue: pd.DataFrame,
     categories: Categories,
     min_buyers: int,
 ) -> pd.DataFrame:
-    """Each segment's :data:`TOP_PRODUCTS` products by lift of the share of buyers."""
-    buyers = pairs.groupby([SEGMENT, STOCK_CODE]).size().rename("buyers").reset_index()
-    everyone = pairs.groupby(STOCK_CODE).size() / sizes.sum()
-    buyers["buyers_share"] = buyers["buyers"] / buyers[SEGMENT].map(sizes).to_numpy()
-    buyers["lift"] = buyers["buyers_share"] / buyers[STOCK_CODE].map(everyone).to_numpy()
-    needed = buyers[SEGMENT].map(lambda s: max(min_buyers, math.ceil(MIN_BUYERS_SHARE * sizes[s])))
-    ranked = buyers[buyers["buyers"] >= needed.to_numpy()]
-    ranked = ranked.sort_values(
-        [SEGMENT, "lift", "buyers", STOCK_CODE], ascending=[True, False, False, True]
-    )
-    ranked = ranked.groupby(SEGMENT, sort=False).head(TOP_PRODUCTS)
-    ranked["rank"] = ranked.groupby(SEGMENT).cumcount() + 1
+    """Each segment's :data:`TOP_PRODUCTS` products by lift of the share of buyers, from
+    ``buyers`` (segments × products)."""
+    counts = sizes.to_numpy(dtype=np.float64)
+    everyone = buyers.sum(axis=0) / counts.sum()
+    share = buyers / counts[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lift = np.where(everyone > 0, share / everyone, 0.0)
+    needed = np.maximum(min_buyers, np.ceil(MIN_BUYERS_SHARE * counts))
+    ranked = []
+    by_code = np.argsort(np.argsort(codes.to_numpy()))  # ties go to the smaller code
+    for row, segment in enumerate(sizes.index):
+        eligible = np.flatnonzero(buyers[row] >= needed[row])
+        best = eligible[
+            np.lexsort((by_code[eligible], -buyers[row, eligible], -lift[row, eligible]))
+        ]
+        best = best[:TOP_PRODUCTS]
+        ranked.append(
+            pd.DataFrame(
+                {
+                    SEGMENT: segment,
+                    "rank": np.arange(1, len(best) + 1),
+                    STOCK_CODE: codes[best],
+                    "lift": lift[row, best],
+                    "buyers": buyers[row, best],
+                    "buyers_share": share[row, best],
+                }
+            )
+        )
+    frame = pd.concat(ranked, ignore_index=True) if ranked else pd.DataFrame(columns=[SEGMENT])
     names = catalogue.set_index(STOCK_CODE)[DESCRIPTION]
-    ranked[DESCRIPTION] = ranked[STOCK_CODE].map(names).to_numpy()
-    ranked[CATEGORY] = categories.of(ranked[STOCK_CODE]).to_numpy()
-    return ranked[list(TOP_PRODUCT_COLUMNS)].reset_index(drop=True)
+    frame[DESCRIPTION] = frame[STOCK_CODE].map(names).astype("str")
+    frame[CATEGORY] = categories.of(frame[STOCK_CODE]).to_numpy()
+    return frame.reindex(columns=list(TOP_PRODUCT_COLUMNS)).reset_index(drop=True)

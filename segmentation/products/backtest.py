@@ -30,6 +30,7 @@ from segmentation.products.recommend import (
     BUY_AGAIN,
     DISCOVER,
     Recommendations,
+    most_bought,
     popular_lists,
     recommend,
 )
@@ -105,7 +106,7 @@ def backtest_recommendations(
     catalogue = product_catalogue(clean, non_product_codes)
     lists = recommend(before, catalogue, everyone, top)
     after = customer_products(clean, non_product_codes=non_product_codes, after=end)
-    return score_backtest(lists, before, after, end, top)
+    return score_backtest(lists, before, after, catalogue, end, top)
 
 
 def check_calibration_end(clean: CleanResult, calibration_end: date | str) -> date:
@@ -130,29 +131,28 @@ def score_backtest(
     lists: Recommendations,
     before: pd.DataFrame,
     after: pd.DataFrame,
+    catalogue: pd.DataFrame,
     calibration_end: date,
     top: int = 10,
 ) -> RecommendationBacktest:
     """Score ``lists`` (made from ``before``, the customer × product table up to the
-    calibration end) on ``after`` (the same table after it)."""
+    calibration end) on ``after`` (the same table after it); the baselines are made from
+    ``before`` and the ``catalogue``."""
+    before = before.astype({CUSTOMER_ID: "str", STOCK_CODE: "str"})
+    after = after.astype({CUSTOMER_ID: "str", STOCK_CODE: "str"})
     known = after[after[CUSTOMER_ID].isin(set(before[CUSTOMER_ID]))]
     seen = known.merge(before[[CUSTOMER_ID, STOCK_CODE]], how="left", indicator=True)
     new = seen.loc[seen["_merge"] == "left_only", [CUSTOMER_ID, STOCK_CODE]]
     again = seen.loc[seen["_merge"] == "both", [CUSTOMER_ID, STOCK_CODE]]
-    made = lists.lists
+    made = lists.lists[[CUSTOMER_ID, "kind", STOCK_CODE]].astype("str")
     discover = made.loc[made["kind"] == DISCOVER, [CUSTOMER_ID, STOCK_CODE]]
     buy_again = made.loc[made["kind"] == BUY_AGAIN, [CUSTOMER_ID, STOCK_CODE]]
-    baseline_again = (
-        before.sort_values(
-            [CUSTOMER_ID, "orders", "quantity", STOCK_CODE], ascending=[True, False, False, True]
-        )
-        .groupby(CUSTOMER_ID, sort=False)
-        .head(top)
-    )
+    popular = popular_lists(before, catalogue, top)
+    own = most_bought(before, catalogue, top)
     return RecommendationBacktest(
         calibration_end=calibration_end,
-        discover=_compared(discover, popular_lists(before, top), new, top),
-        buy_again=_compared(buy_again, baseline_again, again, top),
+        discover=_compared(discover, popular, new, top),
+        buy_again=_compared(buy_again, own, again, top),
         top=top,
     )
 

@@ -7,13 +7,17 @@ they are never a product, a category or a recommendation.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import ibis
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from ibis import _
+from ibis.backends import BaseBackend
 
-from segmentation.engine import exact_sum, text_identifiers
+from segmentation.engine import DECIMAL
 from segmentation.errors import DataError
 from segmentation.schema import (
     CUSTOMER_ID,
@@ -39,6 +43,9 @@ CATALOGUE_COLUMNS: tuple[str, ...] = (
     "first_sale",
     "last_sale",
 )
+#: Clean lines aggregated per query in :func:`customer_products`: more are aggregated a
+#: range of customers at a time, which keeps the engine's hash tables small.
+LINES_PER_QUERY = 4_000_000
 #: Columns of :func:`customer_products`, in order.
 CUSTOMER_PRODUCT_COLUMNS: tuple[str, ...] = (
     CUSTOMER_ID,
@@ -77,37 +84,64 @@ def product_lines(
 
 
 def catalogue(
-    clean: CleanResult, non_product_codes: tuple[str, ...] = NON_PRODUCT_CODES
+    clean: CleanResult,
+    non_product_codes: tuple[str, ...] = NON_PRODUCT_CODES,
+    bought: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per product: ``stock_code, description`` (its most frequent, the code itself
     when it has none), ``customers, orders, quantity, revenue, median_price`` (median unit
     price of its lines), ``first_sale, last_sale``; sorted by revenue descending, then
-    stock code. Non-product codes are never in it."""
+    stock code; from the lines with a customer id. Non-product codes are never in it.
+    ``bought`` is :func:`customer_products` of the same lines when already computed (the
+    sums are added up from it)."""
+    pairs = bought if bought is not None else customer_products(clean, None, non_product_codes)
+    codes, products = coded(pairs[STOCK_CODE])
+    frame = pairs[["orders", QUANTITY, "revenue", "first_purchase", "last_purchase"]]
+    frame = frame.groupby(codes).agg(
+        customers=("orders", "size"),
+        orders=("orders", "sum"),
+        quantity=(QUANTITY, "sum"),
+        revenue=("revenue", "sum"),
+        first_sale=("first_purchase", "min"),
+        last_sale=("last_purchase", "max"),
+    )
+    frame.insert(0, STOCK_CODE, products[frame.index.to_numpy()])
     lines = product_lines(clean, non_product_codes)
-    price = (
-        lines[UNIT_PRICE]
-        if UNIT_PRICE in lines.columns
-        else lines[TOTAL_PURCHASE] / lines[QUANTITY]
-    )
-    products = lines.group_by(STOCK_CODE).agg(
-        customers=lines[CUSTOMER_ID].nunique(),
-        orders=lines[INVOICE_NO].nunique(),
-        quantity=lines[QUANTITY].sum().cast("float64"),
-        revenue=exact_sum(lines[TOTAL_PURCHASE]),
-        median_price=price.median().cast("float64"),
-        first_sale=lines[INVOICE_DATE].min(),
-        last_sale=lines[INVOICE_DATE].max(),
-    )
-    named = lines.filter(lines[DESCRIPTION].notnull())
-    counts = named.group_by([STOCK_CODE, DESCRIPTION]).agg(_n=_.count())
-    rank = ibis.row_number().over(group_by=STOCK_CODE, order_by=[ibis.desc("_n"), DESCRIPTION])
-    names = counts.mutate(_rank=rank).filter(_._rank == 0).select(STOCK_CODE, DESCRIPTION)
-    table = products.left_join(names, STOCK_CODE).drop(f"{STOCK_CODE}_right")
-    frame = text_identifiers(clean.backend.to_pandas(table))
+    lines = lines.filter(lines[CUSTOMER_ID].notnull())
+    frame[DESCRIPTION] = frame[STOCK_CODE].map(_descriptions(lines, clean.backend))
     frame[DESCRIPTION] = frame[DESCRIPTION].fillna(frame[STOCK_CODE]).astype("str")
+    frame["median_price"] = frame[STOCK_CODE].map(_median_prices(lines, clean.backend))
     frame = frame.astype({"customers": "int64", "orders": "int64"})
     frame = frame.sort_values(["revenue", STOCK_CODE], ascending=[False, True], kind="stable")
     return frame[list(CATALOGUE_COLUMNS)].reset_index(drop=True)
+
+
+def _descriptions(lines: ibis.Table, backend: BaseBackend) -> pd.Series:
+    """Each product's most frequent description (ties: the first alphabetically)."""
+    named = lines.filter(lines[DESCRIPTION].notnull())
+    counts = named.group_by([STOCK_CODE, DESCRIPTION]).agg(_n=_.count())
+    frame = backend.to_pandas(counts).astype({DESCRIPTION: "str"})
+    frame = frame.sort_values([STOCK_CODE, "_n", DESCRIPTION], ascending=[True, False, True])
+    return frame.drop_duplicates(STOCK_CODE).set_index(STOCK_CODE)[DESCRIPTION]
+
+
+def _median_prices(lines: ibis.Table, backend: BaseBackend) -> pd.Series:
+    """Each product's median unit price over its lines (the mean of the two middle ones
+    for an even number), from the lines counted per product and price in the engine."""
+    if UNIT_PRICE in lines.columns:
+        price = lines[UNIT_PRICE]
+    else:
+        price = lines[TOTAL_PURCHASE] / lines[QUANTITY]
+    counts = lines.group_by([STOCK_CODE, price.cast("float64").name("price")]).agg(_n=_.count())
+    frame = backend.to_pandas(counts).sort_values([STOCK_CODE, "price"], kind="stable")
+    lines_before = frame["_n"].cumsum().to_numpy()
+    totals = frame.groupby(STOCK_CODE, sort=False)["_n"].agg(["sum", "size"])
+    start = np.r_[0, lines_before[:-1]][np.r_[0, np.cumsum(totals["size"].to_numpy())[:-1]]]
+    n = totals["sum"].to_numpy()
+    lower = np.searchsorted(lines_before, start + (n - 1) // 2, side="right")
+    upper = np.searchsorted(lines_before, start + n // 2, side="right")
+    prices = frame["price"].to_numpy()
+    return pd.Series((prices[lower] + prices[upper]) / 2, index=totals.index)
 
 
 def customer_products(
@@ -128,13 +162,72 @@ def customer_products(
         lines = lines.filter(lines[INVOICE_DATE].date() <= pd.Timestamp(until).date())
     if after is not None:
         lines = lines.filter(lines[INVOICE_DATE].date() > pd.Timestamp(after).date())
-    pairs = lines.group_by([CUSTOMER_ID, STOCK_CODE]).agg(
-        orders=lines[INVOICE_NO].nunique(),
-        quantity=lines[QUANTITY].sum().cast("float64"),
-        revenue=exact_sum(lines[TOTAL_PURCHASE]),
+    parts = [
+        clean.backend.to_pyarrow(_pairs(lines.filter(*within) if within else lines))
+        for within in _customer_ranges(clean, lines, -(-clean.report.rows_out // LINES_PER_QUERY))
+    ]
+    table = pa.concat_tables(parts)
+    del parts
+    keys = []
+    for name in (CUSTOMER_ID, STOCK_CODE):  # ids as text, each distinct one held once
+        coded = _text_codes(table[name])
+        keys.append(coded.indices.to_numpy())
+        table = table.set_column(table.schema.get_field_index(name), name, coded)
+    table = table.select(list(CUSTOMER_PRODUCT_COLUMNS)).take(pa.array(np.lexsort(keys[::-1])))
+    # each Arrow column is freed once converted: the table is not held twice
+    frame = table.to_pandas(self_destruct=True, split_blocks=True)
+    return frame.astype({"orders": "int64"})
+
+
+def _text_codes(column: pa.ChunkedArray) -> pa.DictionaryArray:
+    """Ids as text, dictionary-encoded with the distinct values in sorted order."""
+    if pa.types.is_floating(column.type):
+        column = column.cast(pa.int64())
+    coded = column.cast(pa.string()).dictionary_encode().combine_chunks()
+    order = np.argsort(coded.dictionary.to_numpy(zero_copy_only=False), kind="stable")
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    indices = pa.array(rank[coded.indices.to_numpy()])
+    return pa.DictionaryArray.from_arrays(indices, coded.dictionary.take(pa.array(order)))
+
+
+def _pairs(lines: ibis.Table) -> ibis.Table:
+    """The customer × product aggregates of ``lines``: by order first, then by pair (two
+    plain aggregations cost less than counting distinct orders per pair)."""
+    orders = lines.group_by([CUSTOMER_ID, STOCK_CODE, INVOICE_NO]).agg(
+        quantity=lines[QUANTITY].sum(),
+        revenue=lines[TOTAL_PURCHASE].cast(DECIMAL).sum(),
         first_purchase=lines[INVOICE_DATE].min(),
         last_purchase=lines[INVOICE_DATE].max(),
     )
-    frame = clean.backend.to_pandas(pairs.order_by([CUSTOMER_ID, STOCK_CODE]))
-    frame = text_identifiers(frame).astype({"orders": "int64"})
-    return frame[list(CUSTOMER_PRODUCT_COLUMNS)]
+    return orders.group_by([CUSTOMER_ID, STOCK_CODE]).agg(
+        orders=_.count(),
+        quantity=orders[QUANTITY].sum().cast("float64"),
+        revenue=orders["revenue"].sum().cast("float64"),
+        first_purchase=orders["first_purchase"].min(),
+        last_purchase=orders["last_purchase"].max(),
+    )
+
+
+def _customer_ranges(clean: CleanResult, lines: ibis.Table, parts: int) -> list[tuple]:
+    """Filters on the customer id that split the customers into ``parts`` ranges of about
+    as many customers each (one range, no filter, when ``parts`` is at most 1)."""
+    if parts <= 1:
+        return [()]
+    ids = clean.orders.select(CUSTOMER_ID).distinct()
+    ids = np.sort(clean.backend.to_pyarrow(ids)[CUSTOMER_ID].drop_null().to_numpy(False))
+    bounds = sorted({ids[len(ids) * i // parts] for i in range(1, parts)})
+    bounds = [b.item() if isinstance(b, np.generic) else b for b in bounds]
+    customer = lines[CUSTOMER_ID]
+    ranges = [(customer < bounds[0],)]
+    ranges += [((customer >= lo) & (customer < hi),) for lo, hi in itertools.pairwise(bounds)]
+    return [*ranges, (customer >= bounds[-1],)]
+
+
+def coded(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``values`` as integer codes and the distinct values they stand for: a categorical
+    column's own (:func:`customer_products` gives them), else the sorted distinct values."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), pd.Index(values.cat.categories.astype("str"))
+    codes, distinct = pd.factorize(values.astype("str"), sort=True)
+    return codes, pd.Index(distinct)

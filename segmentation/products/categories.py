@@ -27,6 +27,8 @@ import scipy.sparse as sp
 
 from segmentation.engine import text_identifiers
 from segmentation.errors import DataError
+from segmentation.products.catalogue import coded
+from segmentation.products.catalogue import customer_products as bought_products
 from segmentation.read.values import shorten
 from segmentation.schema import CATEGORY, CUSTOMER_ID, DESCRIPTION, STOCK_CODE
 from segmentation.transactions.cleaning import CleanResult
@@ -99,9 +101,7 @@ def categorise(
     if CATEGORY in clean.table.columns:
         return _column_categories(clean, catalogue)
     if customer_products is None:
-        from segmentation.products.catalogue import customer_products as bought
-
-        customer_products = bought(clean)
+        customer_products = bought_products(clean)
     return derive_categories(catalogue, customer_products)
 
 
@@ -256,7 +256,7 @@ def _by_copurchase(
     named = np.flatnonzero(kinds.notna().to_numpy())
     if not len(missing) or not len(named):
         return kinds
-    bought = purchase_matrix(customer_products, catalogue[STOCK_CODE])
+    bought, _customers = purchase_matrix(customer_products, catalogue[STOCK_CODE])
     norms = np.sqrt(np.asarray(bought.sum(axis=0)).ravel())
     together = (bought[:, missing].T @ bought[:, named]).toarray()
     similarity = together / np.maximum(norms[missing], 1)[:, None] / np.maximum(norms[named], 1)
@@ -277,15 +277,19 @@ def _by_copurchase(
     return filled
 
 
-def purchase_matrix(customer_products: pd.DataFrame, stock_codes: pd.Series) -> sp.csr_matrix:
+def purchase_matrix(
+    customer_products: pd.DataFrame, stock_codes: pd.Index | pd.Series
+) -> tuple[sp.csr_matrix, pd.Index]:
     """Customers × products (in the order of ``stock_codes``), 1 where the customer bought
-    the product; customers in order of first appearance, products not listed left out."""
-    items = pd.Index(stock_codes).get_indexer(customer_products[STOCK_CODE])
-    customers, _names = pd.factorize(customer_products[CUSTOMER_ID])
+    the product, and the customers of its rows (:func:`coded` order); products not listed
+    are left out."""
+    customers, ids = coded(customer_products[CUSTOMER_ID])
+    products, codes = coded(customer_products[STOCK_CODE])
+    items = pd.Index(stock_codes).get_indexer(codes)[products]
     keep = items >= 0
-    shape = (int(customers.max()) + 1 if len(customers) else 0, len(stock_codes))
     data = np.ones(int(keep.sum()), dtype=np.float32)
-    return sp.csr_matrix((data, (customers[keep], items[keep])), shape=shape)
+    shape = (len(ids), len(stock_codes))
+    return sp.csr_matrix((data, (customers[keep], items[keep])), shape=shape), ids
 
 
 def _named(words: list[str], anchors: set[str]) -> list[str]:

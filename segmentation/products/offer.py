@@ -127,8 +127,8 @@ def run_products(
     scored on the lines after it (:mod:`segmentation.products.backtest`)."""
     clean = run.cleaned
     end = None if calibration_end is None else check_calibration_end(clean, calibration_end)
-    catalogue = product_catalogue(clean, non_product_codes)
     bought = customer_products(clean, non_product_codes=non_product_codes)
+    catalogue = product_catalogue(clean, non_product_codes, bought)
     categories = categories or categorise(clean, catalogue, bought)
     customers = segmentation.customers.set_index(CUSTOMER_ID)
     segments, rfm = customers[SEGMENT].astype("str"), customers[RFM_SEGMENT].astype("str")
@@ -142,7 +142,7 @@ def run_products(
         known = segments[segments.index.isin(set(before[CUSTOMER_ID]))]
         lists = recommend(before, catalogue, known, top)
         after = customer_products(clean, non_product_codes=non_product_codes, after=end)
-        backtest = score_backtest(lists, before, after, end, top)
+        backtest = score_backtest(lists, before, after, catalogue, end, top)
     sizes = {
         SEGMENT: _sizes(segments),
         RFM_SEGMENT: _sizes(rfm),

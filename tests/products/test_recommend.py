@@ -55,7 +55,7 @@ def test_ease_matches_a_ridge_regression_of_each_product_on_the_others():
 
 
 def test_buy_again_by_hand():
-    lists = buy_again(PAIRS, top=2)
+    lists = buy_again(PAIRS, CATALOGUE, top=2)
     # re-purchase rate: among buyers with 2+ orders (a, b, e), the share with 2+ orders of it
     # P1: a 3, b 1 -> 1/2; P2: a 1, b 2 -> 1/2; P3: b 1, e 1 -> 0; P4: e 2 -> 1
     a = lists[lists["customer_id"] == "a"]
@@ -67,7 +67,7 @@ def test_buy_again_by_hand():
 
 
 def test_popular_unbought_by_hand():
-    lists = popular_lists(PAIRS, top=2)
+    lists = popular_lists(PAIRS, CATALOGUE, top=2)
     # buyers: P1 3, P2 3, P3 3, P4 2; ties by code
     assert lists[lists["customer_id"] == "a"]["stock_code"].tolist() == ["P3", "P4"]
     assert lists[lists["customer_id"] == "d"]["stock_code"].tolist() == ["P2", "P3"]

@@ -302,7 +302,7 @@ FITTING = {
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_planted_groups_get_fitting_names_whatever_their_proportions(scenario):
-    transactions, planted = generate_demo(seed=11, customers=1500, shares=SCENARIOS[scenario])
+    transactions, planted = generate_demo(seed=20, customers=1500, shares=SCENARIOS[scenario])
     customers = run_features(transactions.to_csv(index=False).encode(), name="demo.csv").customers
     result = segment_customers(customers)
     group = planted.set_index("customer_id")["group"].reindex(customers["customer_id"])
