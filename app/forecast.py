@@ -9,9 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from app.bundle import Bundle
-from app.errors import failure_sentence, show_error
+from app.errors import failure_sentence, show_error, show_failure
 from app.settings import CALIBRATION_KEY, FORECAST_DEFAULTS
-from app.text import markdown_text
 from segmentation.schema import CUSTOMER_ID
 from segmentation.value.forecast import (
     CUSTOMER_DIGITS,
@@ -61,10 +60,7 @@ def current_forecast(
             return _forecast(bundle.purchases, end, segment_options, forecast_options())
     except Exception as error:
         message = failure_sentence(error, "The forecast")
-    if quiet:
-        st.caption(f"No predicted value or risk: {markdown_text(message)}")
-    else:
-        show_error(message)
+    show_failure(message, quiet, "No predicted value or risk")
     return None
 
 

@@ -18,11 +18,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from app.errors import failure_sentence, show_error
+from app.errors import failure_sentence, show_failure
 from app.segments import named_customers, segment_names
 from app.session import data_inputs
 from app.settings import CATEGORY_NAMES, MAX_NAME
-from app.text import markdown_text, safe_name
+from app.text import safe_name
 from segmentation.demo import DEMO_PRODUCTS, DEMO_TRANSACTIONS
 from segmentation.errors import DataError
 from segmentation.outputs.export import to_safe_csv
@@ -170,10 +170,7 @@ def current_products(quiet: bool = False) -> Products | None:
             return _products()
     except Exception as error:
         message = failure_sentence(error, "Reading the products")
-    if quiet:
-        st.caption(f"No products to offer: {markdown_text(message)}")
-    else:
-        show_error(message)
+    show_failure(message, quiet, "No products to offer")
     return None
 
 

@@ -8,6 +8,7 @@ from app.errors import show_error
 from app.formats import count, money
 from app.links import link_control
 from app.product_charts import category_bars, pareto, pareto_chart, pareto_point
+from app.product_tables import product_table, shown_columns
 from app.products import (
     CATEGORY_ERROR,
     CATEGORY_FILE,
@@ -17,7 +18,7 @@ from app.products import (
     use_derived_categories,
 )
 from app.session import current_bundle
-from app.settings import CATEGORY_NAMES, MAX_NAME
+from app.settings import CATEGORY_NAMES
 from app.text import markdown_text
 from segmentation.outputs.export import to_safe_csv
 
@@ -67,30 +68,18 @@ if search.strip():
     for column in ("stock_code", "description", "category"):
         found |= table[column].astype(str).str.casefold().str.contains(text, regex=False)
     shown = table[found]
-st.dataframe(
-    shown.round({"revenue": 0})[
-        [
-            "stock_code",
-            "description",
-            "category",
-            "customers",
-            "orders",
-            "quantity",
-            "revenue",
-            "median_price",
-        ]
+product_table(
+    shown,
+    [
+        "stock_code",
+        "description",
+        "category",
+        "customers",
+        "orders",
+        "quantity",
+        "revenue",
+        "median_price",
     ],
-    hide_index=True,
-    column_config={
-        "stock_code": "Code",
-        "description": "Description",
-        "category": "Category",
-        "customers": st.column_config.NumberColumn("Customers", format="localized"),
-        "orders": st.column_config.NumberColumn("Orders", format="localized"),
-        "quantity": st.column_config.NumberColumn("Quantity", format="localized"),
-        "revenue": st.column_config.NumberColumn("Revenue (£)", format="localized"),
-        "median_price": st.column_config.NumberColumn("Median price (£)", format="£ %.2f"),
-    },
 )
 st.caption(
     f"{len(shown):,} of {len(table):,} products, by revenue; postage, fees and other lines "
@@ -102,15 +91,11 @@ st.caption(f"From {SOURCES.get(categories.source, markdown_text(categories.sourc
 st.altair_chart(category_bars(categories.table), width="stretch")
 names = st.session_state.get(CATEGORY_NAMES, {})
 base = products.base.table
-editor = pd.DataFrame(
-    {
-        "category": base["category"].astype(str),
-        "new": [names.get(position, "") for position in range(len(base))],
-        "products": base["products"],
-        "revenue": base["revenue"].round(0),
-        "words": base["words"].astype(str),
-    }
+editor = base.assign(
+    category=base["category"].astype(str),
+    new=[names.get(position, "") for position in range(len(base))],
 )
+editor, config = shown_columns(editor, ["category", "new", "products", "revenue", "words"])
 st.markdown("**Rename or merge categories**")
 st.data_editor(
     editor,
@@ -119,13 +104,7 @@ st.data_editor(
     args=(EDITOR,),
     hide_index=True,
     disabled=["category", "products", "revenue", "words"],
-    column_config={
-        "category": "Category",
-        "new": st.column_config.TextColumn("New name", max_chars=MAX_NAME),
-        "products": st.column_config.NumberColumn("Products", format="localized"),
-        "revenue": st.column_config.NumberColumn("Revenue (£)", format="localized"),
-        "words": "Words",
-    },
+    column_config=config,
 )
 st.caption(
     "Type a new name to rename a category; give two categories the same name to merge them. "

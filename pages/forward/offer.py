@@ -9,6 +9,7 @@ from app.errors import last_that_worked
 from app.forecast import calibration_bounds, chosen_calibration_end
 from app.links import link_control
 from app.product_charts import MOST_CATEGORIES, affinity_heat, backtest_chart
+from app.product_tables import product_table
 from app.products import (
     affinity,
     current_backtest,
@@ -27,26 +28,6 @@ from segmentation.value.forecast import HOLDOUT_DAYS, default_calibration_end
 
 #: Widget keys of the segment and the customer looked at; the last backtest that worked.
 SEGMENT_KEY, CUSTOMER_KEY, LAST_GOOD_BACKTEST = "offer_segment", "offer_customer", "offer_last"
-LIST_COLUMNS = {
-    "stock_code": "Code",
-    "description": "Description",
-    "category": "Category",
-    "score": st.column_config.NumberColumn("Score", format="%.2f"),
-    "lift": st.column_config.NumberColumn("Lift", format="%.1f×"),
-    "buyers_share": st.column_config.NumberColumn("Bought by", format="%.0f%%"),
-    "fallback": st.column_config.CheckboxColumn("Stand-in", width="small"),
-}
-
-
-def show_list(table, columns: list[str]) -> None:
-    """``columns`` of a list of products, every row on screen."""
-    st.dataframe(
-        table[columns],
-        hide_index=True,
-        column_config={c: LIST_COLUMNS[c] for c in columns},
-        height=35 * (len(table) + 1) + 3,
-    )
-
 
 st.title("What to offer")
 link_control()
@@ -54,7 +35,7 @@ bundle = current_bundle()
 st.session_state.setdefault(OFFER_KIND, "cluster")
 st.radio(
     "Segments",
-    list(MOVEMENT_KINDS),
+    sorted(MOVEMENT_KINDS),  # clusters first
     format_func=MOVEMENT_KINDS.get,
     key=OFFER_KIND,
     horizontal=True,
@@ -86,7 +67,9 @@ st.markdown(markdown_text(offer_sentence(found, segment)))
 left, right = st.columns([2, 3])
 with left:
     st.markdown("**Promote**")
-    show_list(lists.promote[lists.promote["segment"] == segment], ["description", "score"])
+    product_table(
+        lists.promote[lists.promote["segment"] == segment], ["description", "score"], whole=True
+    )
     st.caption(
         "The products on most of this segment's discover lists (score: the share of its "
         "customers whose list holds the product)."
@@ -94,8 +77,7 @@ with left:
 with right:
     st.markdown("**Typical products**")
     typical = found.top_products[found.top_products["segment"] == segment]
-    typical = typical.assign(buyers_share=typical["buyers_share"] * 100)
-    show_list(typical, ["description", "category", "lift", "buyers_share"])
+    product_table(typical, ["description", "category", "lift", "buyers_share"], whole=True)
     st.caption(
         "Bought far more often here than by all customers (lift); bought by: the share of the "
         "segment's customers who bought it."
@@ -119,7 +101,7 @@ for column, kind, title in ((again, "buy_again", "Buy again"), (discover, "disco
     with column:
         st.markdown(f"**{title}**")
         chosen = mine[mine["kind"] == kind]
-        show_list(chosen, ["description", "score", "fallback"])
+        product_table(chosen, ["description", "score", "fallback"], whole=True)
         if chosen["fallback"].any():
             st.caption(
                 "This customer's own purchases say too little: the products of their segment's "
