@@ -15,9 +15,10 @@ from segmentation.products.backtest import RecommendationBacktest
 
 #: Height of one bar of a chart of categories, in pixels.
 BAR_STEP = 26
-#: Most categories a heat map shows (those of most revenue), the height of its rows and the
-#: width of its columns.
-MOST_CATEGORIES, CELL_STEP, COLUMN_STEP = 40, 24, 90
+#: Most categories a heat map shows (those of most revenue), the height of its rows, the
+#: width of its columns and of all of them at most (eleven RFM segments fit beside the
+#: category names and the legend).
+MOST_CATEGORIES, CELL_STEP, COLUMN_STEP, PLOT_WIDTH = 40, 24, 90, 720
 #: The lists of the backtest and their measures, as the charts name them.
 LISTS = {"discover": "Discover", "buy_again": "Buy again"}
 MEASURES = {"hit_rate": "hit rate", "recall": "recall"}
@@ -124,7 +125,8 @@ def affinity_heat(found: Affinity, order: list[str], categories: list[str]) -> a
             alt.Tooltip("share:Q", title="Share of the segment's spend", format=".1%"),
         ],
     )
-    return chart.properties(height=alt.Step(CELL_STEP), width=alt.Step(COLUMN_STEP))
+    column = min(COLUMN_STEP, PLOT_WIDTH // max(len(segments), 1))
+    return chart.properties(height=alt.Step(CELL_STEP), width=alt.Step(column))
 
 
 def backtest_frame(backtest: RecommendationBacktest) -> pd.DataFrame:
