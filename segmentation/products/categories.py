@@ -46,6 +46,8 @@ NEIGHBOURS = 10
 MIN_VOTE = 0.45
 #: ... and the product has at least this many buyers.
 MIN_COPURCHASE_BUYERS = 3
+#: Product similarities computed at once (float64: 160 MB).
+SIMILARITY_CELLS = 20_000_000
 #: Words that describe a product's look rather than its kind: colours, sizes, quantities,
 #: materials, styles and the motifs of gift-ware ranges.
 _ATTRIBUTES = """
@@ -258,17 +260,19 @@ def _by_copurchase(
         return kinds
     bought, _customers = purchase_matrix(customer_products, catalogue[STOCK_CODE])
     norms = np.sqrt(np.asarray(bought.sum(axis=0)).ravel())
-    together = (bought[:, missing].T @ bought[:, named]).toarray()
-    similarity = together / np.maximum(norms[missing], 1)[:, None] / np.maximum(norms[named], 1)
     labels, anchors = pd.factorize(kinds.iloc[named])
-    nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :NEIGHBOURS]
-    weights = np.take_along_axis(similarity, nearest, axis=1)
+    tail, head = bought[:, missing].T.tocsr(), bought[:, named].tocsc()
     votes = np.zeros((len(missing), len(anchors)))
-    np.add.at(
-        votes,
-        (np.repeat(np.arange(len(missing)), nearest.shape[1]), labels[nearest].ravel()),
-        weights.ravel(),
-    )
+    step = max(1, SIMILARITY_CELLS // len(named))
+    for start in range(0, len(missing), step):  # a block of products at a time
+        rows = slice(start, start + step)
+        together = (tail[rows] @ head).toarray()
+        similarity = together / np.maximum(norms[missing[rows]], 1)[:, None]
+        similarity /= np.maximum(norms[named], 1)
+        nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :NEIGHBOURS]
+        weights = np.take_along_axis(similarity, nearest, axis=1)
+        block = np.repeat(np.arange(start, start + len(nearest)), nearest.shape[1])
+        np.add.at(votes, (block, labels[nearest].ravel()), weights.ravel())
     best = votes.argmax(axis=1)
     share = votes[np.arange(len(best)), best] / np.maximum(votes.sum(axis=1), 1e-12)
     ok = (share >= MIN_VOTE) & (norms[missing] ** 2 >= MIN_COPURCHASE_BUYERS)

@@ -118,3 +118,14 @@ def test_online_retail_categories_are_kinds_named_in_words(online_retail_path):
     fitted = price.groupby(prices["category"]).transform("mean")
     r2 = 1 - ((price - fitted) ** 2).sum() / ((price - price.mean()) ** 2).sum()
     assert r2 <= 0.5
+
+
+def test_similarities_in_blocks_give_the_same_categories(monkeypatch: pytest.MonkeyPatch):
+    from segmentation.products import categories as module
+
+    clean = clean_transactions(_shop())
+    table = catalogue(clean)
+    bought = customer_products(clean)
+    whole = derive_categories(table, bought)
+    monkeypatch.setattr(module, "SIMILARITY_CELLS", 1)  # one product at a time
+    pd.testing.assert_frame_equal(derive_categories(table, bought).products, whole.products)
