@@ -13,7 +13,8 @@ st.markdown(
     "This app turns an online shop's transaction export into one row per customer "
     "(recency, frequency, monetary value) and groups the customers into segments you can act on. "
     "Load your data, check the cleaning, explore the customers, cluster and profile them, then "
-    "look forward: what each segment is worth next, who is slipping away and who moved."
+    "look forward: what each segment is worth next, who is slipping away, who moved and what "
+    "to offer each."
 )
 
 bundle = current_bundle()
