@@ -94,8 +94,8 @@ def _tables(
     package's error for data without products, returned so that it is cached too."""
     try:
         clean, codes = _clean(data, name, columns, sheet, options)
-        products = catalogue(clean, codes)
         bought = customer_products(clean, non_product_codes=codes)
+        products = catalogue(clean, codes, bought)
         return _Tables(products, bought, categorise(clean, products, bought))
     except DataError as error:
         return error
