@@ -21,6 +21,15 @@ def show_error(message: str) -> None:
     st.error(markdown_text(message), icon=":material/error:")
 
 
+def show_failure(message: str, quiet: bool, without: str) -> None:
+    """``message`` in an error box, or (``quiet``, on pages that do without what failed) in
+    a caption after ``without`` ("No predicted value or risk")."""
+    if quiet:
+        st.caption(f"{without}: {markdown_text(message)}")
+    else:
+        show_error(message)
+
+
 def failure_sentence(error: Exception, subject: str) -> str:
     """The sentence to show for ``error``: the package's own message for bad input, else a
     short one naming ``subject`` (the traceback goes to the server log, never to the page).

@@ -9,9 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from app.bundle import Bundle
-from app.errors import failure_sentence, show_error
+from app.errors import failure_sentence, show_error, show_failure
 from app.settings import CALIBRATION_KEY, FORECAST_DEFAULTS
-from app.text import markdown_text
 from segmentation.schema import CUSTOMER_ID
 from segmentation.value.forecast import (
     CUSTOMER_DIGITS,
@@ -61,10 +60,7 @@ def current_forecast(
             return _forecast(bundle.purchases, end, segment_options, forecast_options())
     except Exception as error:
         message = failure_sentence(error, "The forecast")
-    if quiet:
-        st.caption(f"No predicted value or risk: {markdown_text(message)}")
-    else:
-        show_error(message)
+    show_failure(message, quiet, "No predicted value or risk")
     return None
 
 
@@ -75,10 +71,11 @@ def calibration_bounds(bundle: Bundle) -> tuple[date, date]:
     return dates.min().date(), (dates.max() - pd.Timedelta(days=1)).date()
 
 
-def chosen_calibration_end(bundle: Bundle) -> date | None:
-    """The calibration end picked on the page (``None``: the default); one outside the data,
-    from a link or an earlier file, is said in one sentence and forgotten."""
-    chosen = st.session_state.get(CALIBRATION_KEY)
+def chosen_calibration_end(bundle: Bundle, key: str = CALIBRATION_KEY) -> date | None:
+    """The calibration end picked on the page, kept under ``key`` (``None``: the default);
+    one outside the data, from a link or an earlier file, is said in one sentence and
+    forgotten."""
+    chosen = st.session_state.get(key)
     if not isinstance(chosen, date):
         return None
     first, last = calibration_bounds(bundle)
@@ -89,7 +86,7 @@ def chosen_calibration_end(bundle: Bundle) -> date | None:
         f"{first.isoformat()} to {last.isoformat()} (the last {HOLDOUT_DAYS} days are held out "
         "meanwhile)."
     )
-    del st.session_state[CALIBRATION_KEY]
+    del st.session_state[key]
     return None
 
 

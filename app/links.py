@@ -4,8 +4,9 @@ address, and a session opened from a link starts from them.
 Every run writes the current settings into the address (those that differ from their
 defaults), so the address bar always holds a link to what is on screen; the first run of
 a session reads them back. A value that is not one of a setting's choices is ignored, the
-setting keeps its default and one warning sentence says so. An uploaded file never
-travels: a link opened elsewhere shows the demo or the configured data.
+setting keeps its default and one warning sentence says so. An uploaded file (transactions
+or categories) never travels: a link opened elsewhere shows the demo or the configured
+data.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from app.settings import (
+    CATEGORY_NAMES,
+    CATEGORY_PARAM,
     DEFAULT_VARIABLE,
     LABEL_PREFIX,
     NAME_PARAM,
@@ -59,6 +62,8 @@ def current_params() -> dict[str, str]:
     for cluster in sorted(names):
         if names[cluster]:
             params[f"{NAME_PARAM}{cluster}"] = names[cluster]
+    for position, name in sorted(state.get(CATEGORY_NAMES, {}).items()):
+        params[f"{CATEGORY_PARAM}{position}"] = name
     return params
 
 
@@ -77,21 +82,26 @@ def read_link() -> None:
                 st.session_state[setting.key] = setting.parse(text)
             except (ValueError, KeyError):
                 ignored.append(f"{setting.param}={text[:QUOTED]}")
-    names = {}
+    names, categories = {}, {}
     for param, text in given.items():
         number = param.removeprefix(NAME_PARAM)
+        position = param.removeprefix(CATEGORY_PARAM)
         try:
             if param == VIEW_PARAM:
                 variable = st.session_state.get(VARIABLE_KEY, DEFAULT_VARIABLE)
                 st.session_state[view_key(variable)] = parse_view(text)
             elif param.startswith(NAME_PARAM) and number.isdigit() and len(number) < 3:
                 names[int(number)] = segment_name(text)
+            elif param.startswith(CATEGORY_PARAM) and position.isdigit() and len(position) < 4:
+                categories[int(position)] = segment_name(text)
             else:
                 raise ValueError(param)
         except ValueError:
             ignored.append(f"{param}={text[:QUOTED]}")
     if names:
         st.session_state[PENDING_NAMES] = names
+    if categories:
+        st.session_state[CATEGORY_NAMES] = categories
     if ignored:
         listed = ", ".join(markdown_text(item) for item in ignored)
         st.warning(
@@ -115,8 +125,9 @@ def link_control() -> None:
     link = f"{base}?{urlencode(params)}" if params else base
     with st.popover("Copy link to this view", icon=":material/link:"):
         st.caption(
-            "Opening this link shows this page with the same settings and segment names, "
-            "on the demo or the configured data (an uploaded file stays in this session)."
+            "Opening this link shows this page with the same settings, segment names and "
+            "category names, on the demo or the configured data (an uploaded file or "
+            "category list stays in this session)."
         )
         st.code(link, language=None, wrap_lines=True)
 

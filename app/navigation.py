@@ -75,6 +75,13 @@ SECTIONS: dict[str, list[PageEntry]] = {
             "demographics",
             "Demographics: customers and revenue by country on a map",
         ),
+        PageEntry(
+            "pages/explore/products.py",
+            "Products",
+            ":material/inventory_2:",
+            "products",
+            "Products: the catalogue, its categories and how few products bring most revenue",
+        ),
     ],
     "Segment": [
         PageEntry(
@@ -107,6 +114,14 @@ SECTIONS: dict[str, list[PageEntry]] = {
             ":material/swap_horiz:",
             "movement",
             "Movement: who moved between segments since an earlier date, and what it is worth",
+        ),
+        PageEntry(
+            "pages/forward/offer.py",
+            "What to offer",
+            ":material/redeem:",
+            "offer",
+            "What to offer: each segment's categories and products, every customer's lists, "
+            "and the proof on held-out days",
         ),
     ],
 }

@@ -17,7 +17,16 @@ from app.text import markdown_text
 from segmentation.transactions.cleaning import CleaningOptions
 
 #: Session-state keys of widgets whose values must survive a page change.
-PERSISTENT_PREFIXES = ("step_", "explore_", "cluster_", "label_", "movement_", "forecast_")
+PERSISTENT_PREFIXES = (
+    "step_",
+    "explore_",
+    "cluster_",
+    "label_",
+    "movement_",
+    "forecast_",
+    "products_",
+    "offer_",
+)
 #: Session-state key of the last data options that worked.
 LAST_GOOD_DATA = "last_good_data"
 #: Session-state key of the file and options the current data was read with (see

@@ -89,6 +89,12 @@ CALIBRATION_KEY = "forecast_calibration_end"
 #: Highest annual discount rate, in %; the labels of the time units.
 MAX_DISCOUNT = 100.0
 TIME_UNITS = dict(zip(choices.TIME_UNITS, ("Days", "Weeks"), strict=True))
+#: What to offer: the kind of segments (one of :data:`MOVEMENT_KINDS`) and the calibration
+#: end of the lists' backtest (empty: the last HOLDOUT_DAYS days held out).
+OFFER_KIND, OFFER_CALIBRATION = "offer_kind", "offer_calibration_end"
+#: Category names given in the session (position of the category -> name); a link carries
+#: them as ``category<position>=<name>``.
+CATEGORY_NAMES, CATEGORY_PARAM = "products_category_names", "category"
 #: Longest segment name a link may carry.
 MAX_NAME = 80
 #: Segment names typed on the Profiles page: ``label_<cluster>``.
@@ -165,7 +171,8 @@ def percent(text: str) -> float:
 
 
 def segment_name(text: str) -> str:
-    """A segment name: printable, not blank, at most :data:`MAX_NAME` characters."""
+    """A segment or category name: printable, not blank, at most :data:`MAX_NAME`
+    characters."""
     if not text.strip() or len(text) > MAX_NAME or not text.isprintable():
         raise ValueError(text)
     return text
@@ -217,6 +224,8 @@ SETTINGS: tuple[Setting, ...] = (
             ("forecast_time_unit", "time_unit", choice(TIME_UNITS)),
         )
     ),
+    Setting(OFFER_KIND, "offer", choice(MOVEMENT_KINDS), default="cluster"),
+    Setting(OFFER_CALIBRATION, "offer_end", iso_date, date.isoformat),
 )
 #: Parameters read by name patterns: a variable's view and a renamed segment.
 VIEW_PARAM, NAME_PARAM = "view", "name"

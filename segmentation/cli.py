@@ -1,5 +1,5 @@
 """The command line: ``python -m segmentation COMMAND INPUT --output-dir DIR``, where COMMAND is
-``features``, ``segment``, ``migrate`` or ``forecast``."""
+``features``, ``segment``, ``migrate``, ``forecast`` or ``recommend``."""
 
 from __future__ import annotations
 
@@ -94,6 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_feature_options(forecast)
     _add_segment_options(forecast)
     _add_forecast_options(forecast)
+    recommend = commands.add_parser(
+        "recommend",
+        help="as segment, then what each segment buys and two lists of products per "
+        "customer (buy again, discover); with --calibration-end scored on the days after it",
+    )
+    _add_feature_options(recommend)
+    _add_segment_options(recommend)
+    recommend.add_argument(
+        "--calibration-end",
+        help="make the lists from the purchases up to this date (YYYY-MM-DD) and score them "
+        "on what each customer bought after it",
+    )
+    recommend.add_argument("--top", type=int, default=10, help="products per list (default 10)")
     return parser
 
 
@@ -189,7 +202,7 @@ def _add_feature_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (2 for bad input)."""
     args = build_parser().parse_args(argv)
-    if args.command in ("segment", "migrate", "forecast"):
+    if args.command in ("segment", "migrate", "forecast", "recommend"):
         # scikit-learn and SciPy take most of a second to import: they load while the
         # engine, which releases the interpreter, reads and cleans the transactions
         module = (
@@ -205,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = _run_features(args)
         if args.command == "forecast":
             _write_forecast(run, args)
+        elif args.command == "recommend":
+            _write_recommendations(run, args)
         elif args.command == "segment":
             _write_segments(run, _segment(run, args), args.output_dir)
         else:
@@ -368,6 +383,31 @@ def _write_forecast(run: FeatureRun, args: argparse.Namespace) -> None:
     write_safe_csv(customers, args.output_dir / "customers.csv")
     summary = {**run.summary(), "method": segmentation.method, "k": segmentation.k}
     write_json({**summary, **result.summary()}, args.output_dir / "summary.json")
+
+
+def _write_recommendations(run: FeatureRun, args: argparse.Namespace) -> None:
+    from segmentation.products.offer import run_products
+
+    if args.top < 1:
+        raise DataError(f"--top {args.top} is not a number of products; give 1 or more.")
+    segmentation = _segment(run, args)
+    products = run_products(
+        run,
+        segmentation,
+        calibration_end=args.calibration_end,
+        top=args.top,
+        non_product_codes=_cleaning_options(args).non_product_codes,
+    )
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    products.recommendations.write_csv(args.output_dir / "recommendations.csv")
+    catalogue = products.catalogue.merge(products.categories.products, on="stock_code")
+    columns = ["stock_code", "description", "category", "customers", "orders", "quantity"]
+    catalogue = catalogue[[*columns, "revenue", "median_price"]]
+    write_safe_csv(
+        catalogue.round({"revenue": 2, "median_price": 2}), args.output_dir / "products.csv"
+    )
+    summary = {**run.summary(), "method": segmentation.method, "k": segmentation.k}
+    write_json({**summary, **products.summary()}, args.output_dir / "summary.json")
 
 
 def write_json(summary: dict[str, object], path: Path) -> None:

@@ -10,6 +10,7 @@ INVOICE_DATE = "invoice_date"
 UNIT_PRICE = "unit_price"
 CUSTOMER_ID = "customer_id"
 COUNTRY = "country"
+CATEGORY = "category"
 AMOUNT = "amount"
 TOTAL_PURCHASE = "total_purchase"
 
@@ -23,10 +24,18 @@ TRANSACTION_COLUMNS: tuple[str, ...] = (
     UNIT_PRICE,
     CUSTOMER_ID,
     COUNTRY,
+    CATEGORY,
     AMOUNT,
 )
 NUMERIC_COLUMNS: tuple[str, ...] = (QUANTITY, UNIT_PRICE, AMOUNT)
-TEXT_COLUMNS: tuple[str, ...] = (INVOICE_NO, STOCK_CODE, DESCRIPTION, CUSTOMER_ID, COUNTRY)
+TEXT_COLUMNS: tuple[str, ...] = (
+    INVOICE_NO,
+    STOCK_CODE,
+    DESCRIPTION,
+    CUSTOMER_ID,
+    COUNTRY,
+    CATEGORY,
+)
 
 #: Plain-word names of the canonical columns, for messages.
 COLUMN_LABELS: dict[str, str] = {
@@ -38,6 +47,7 @@ COLUMN_LABELS: dict[str, str] = {
     UNIT_PRICE: "unit price",
     CUSTOMER_ID: "customer id",
     COUNTRY: "country",
+    CATEGORY: "product category",
     AMOUNT: "line amount",
 }
 

@@ -340,3 +340,108 @@ def test_a_forecast_that_does_not_converge_is_one_error_line(tmp_path, capsys, m
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: The BG/NBD fit did not converge") and err.count("\n") == 1
+
+
+RECOMMEND_FILES = ("recommendations.csv", "products.csv", "summary.json")
+
+
+def test_recommend_on_the_demo_data_is_deterministic(tmp_path):
+    from segmentation.demo import DEMO_TRANSACTIONS
+
+    outputs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        args = ["recommend", str(DEMO_TRANSACTIONS), "--output-dir", str(out), "--k", "3"]
+        assert main([*args, "--calibration-end", "2024-09-09", "--top", "5"]) == 0
+        outputs.append(out)
+    for file in RECOMMEND_FILES:
+        assert (outputs[0] / file).read_bytes() == (outputs[1] / file).read_bytes(), file
+    lists = pd.read_csv(outputs[0] / "recommendations.csv", dtype={"customer_id": str})
+    assert lists.columns.tolist() == [
+        "customer_id",
+        "kind",
+        "rank",
+        "stock_code",
+        "description",
+        "score",
+    ]
+    assert set(lists["kind"]) == {"buy_again", "discover"} and lists["rank"].max() == 5
+    products = pd.read_csv(outputs[0] / "products.csv")
+    assert products.columns.tolist() == [
+        "stock_code",
+        "description",
+        "category",
+        "customers",
+        "orders",
+        "quantity",
+        "revenue",
+        "median_price",
+    ]
+    summary = json.loads((outputs[0] / "summary.json").read_text())
+    # the lists cover the customers of the calibration period only
+    assert lists["customer_id"].nunique() < summary["customers"] == 3000
+    assert summary["k"] == 3 and len(summary["segments"]) == 3
+    segment = summary["segments"][0]
+    assert {"segment", "customers", "top_categories", "top_products", "promote"} <= set(segment)
+    assert set(segment["top_categories"][0]) == {"category", "share", "lift"}
+    assert sum(s["customers"] for s in summary["rfm_segments"]) == 3000
+    backtest = summary["backtest"]
+    assert backtest["calibration_end"] == "2024-09-09"
+    for kind in ("discover", "buy_again"):
+        assert set(backtest[kind]) == {"customers", "hit_rate", "recall", "baseline"}
+    assert sum(c["revenue_share"] for c in summary["categories"]) == pytest.approx(1, abs=1e-3)
+    assert summary["rows_in"] > summary["rows_out"]
+
+
+def test_recommend_neutralises_hostile_descriptions(tmp_path):
+    rows = [
+        (str(n), code, text, 1, f"2024-01-{n + 1:02d} 10:00", 2.0, cid, "United Kingdom")
+        for n, (code, text, cid) in enumerate(
+            [
+                ("A", '=HYPERLINK("http://x")', 1),
+                ("K", "<script>alert(1)</script>", 1),
+                ("A", '=HYPERLINK("http://x")', 2),
+                ("C", "@SUM(1)", 2),
+                ("K", "<script>alert(1)</script>", 3),
+                ("A", '=HYPERLINK("http://x")', 3),
+            ]
+        )
+    ]
+    source = tmp_path / "hostile.csv"
+    source.write_bytes(retail_csv(rows))
+    out = tmp_path / "out"
+    assert main(["recommend", str(source), "--output-dir", str(out), "--k", "2"]) == 0
+    safe = {'\'=HYPERLINK("http://x")', "<script>alert(1)</script>", "'@SUM(1)"}
+    products = pd.read_csv(out / "products.csv", dtype=str)
+    assert set(products["description"]) == safe  # text in a CSV, never a formula
+    lists = pd.read_csv(out / "recommendations.csv", dtype=str)
+    assert set(lists["description"]) <= safe and len(set(lists["description"])) > 1
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--calibration-end", "2020-01-01"], "is outside the data"),
+        (["--calibration-end", "2024-12-08"], "is the last purchase date"),
+        (["--calibration-end", "2024-09-31"], "The calibration end '2024-09-31' is not a date"),
+        (["--top", "0"], "--top 0 is not a number of products"),
+        (["--column", "description=InvoiceNo"], None),
+    ],
+)
+def test_bad_recommend_options_are_one_error_line(tmp_path, capsys, options, words):
+    from segmentation.demo import DEMO_TRANSACTIONS
+
+    args = ["recommend", str(DEMO_TRANSACTIONS), "--output-dir", str(tmp_path), *options]
+    if words is None:  # a file without descriptions
+        source = tmp_path / "plain.csv"
+        data = pd.read_csv(DEMO_TRANSACTIONS).drop(columns="Description").head(2000)
+        data.to_csv(source, index=False)
+        args = ["recommend", str(source), "--output-dir", str(tmp_path)]
+        words = "This data has no product description column"
+    try:
+        status = main(args)
+    except SystemExit as parser_exit:
+        status = parser_exit.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and words in err, err

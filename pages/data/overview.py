@@ -13,7 +13,8 @@ st.markdown(
     "This app turns an online shop's transaction export into one row per customer "
     "(recency, frequency, monetary value) and groups the customers into segments you can act on. "
     "Load your data, check the cleaning, explore the customers, cluster and profile them, then "
-    "look forward: what each segment is worth next, who is slipping away and who moved."
+    "look forward: what each segment is worth next, who is slipping away, who moved and what "
+    "to offer each."
 )
 
 headline, bundle = current_headline()
@@ -33,7 +34,8 @@ st.caption(
 st.subheader("Segments")
 st.caption(
     "From the Clustering page's settings (the recommended number of segments by default); "
-    "renamed segments keep their names here."
+    "renamed segments keep their names here. What to offer each segment is on the Profiles "
+    "cards and the What to offer page."
 )
 segment_story(bundle or current_bundle())
 

@@ -6,7 +6,8 @@ import streamlit as st
 from app.charts import box_plot, segment_colours, segment_scale
 from app.forecast import current_forecast, with_predictions
 from app.links import link_control
-from app.profile_cards import segment_cards
+from app.products import offer_sentences
+from app.profile_cards import offer_lines, segment_cards
 from app.segment_charts import crosstab_heat, plane_chart, radar_chart, rfm_cube, snake_chart
 from app.segments import current_segmentation, named_customers, sample_index, segment_names
 from app.session import current_bundle
@@ -35,12 +36,15 @@ customers = named_customers(segmentation, names)
 st.caption(
     f"{segmentation.k} segments of {len(customers):,} customers, from the Clustering page's "
     "options. Rename a segment in its card: the new name is used on every page and download. "
-    "Value and risk come from the Value and risk page's settings."
+    "Value and risk come from the Value and risk page's settings; what to offer from the "
+    "categories of the Products page."
 )
 forward = current_forecast(bundle, quiet=True)
 if forward is not None:
     forward = forward.with_segments(segment_labels(segmentation, names))
-segment_cards(table, names, forward)
+places = segment_cards(table, names, forward)
+offers = offer_sentences(segmentation)
+offer_lines(places, offers)
 
 st.subheader("Snake plot")
 st.altair_chart(snake_chart(segmentation.profiles.snake, names, scale, order), width="stretch")
@@ -109,6 +113,7 @@ right.download_button(
         source=bundle.source,
         method=f"{segmentation.method}, k = {segmentation.k}",
         forecast=forward,
+        offers=offers,
     ),
     file_name="segment_report.html",
     mime="text/html",

@@ -94,12 +94,14 @@ def build_report(
     source: str = "",
     method: str = "",
     forecast: Forecast | None = None,
+    offers: Mapping[str, str] | None = None,
 ) -> str:
     """The HTML text of the segment report of ``customers`` (one row per customer).
 
     With a ``forecast`` whose per-segment table ``segment_column`` has the same segment names
     (:meth:`~segmentation.value.forecast.Forecast.with_segments`), each card and a table give
-    the segment's predicted value and risk.
+    the segment's predicted value and risk. ``offers`` says in a sentence what to offer each
+    segment (its leading categories and products).
     """
     table = segment_table(customers, segment_column)
     if order:
@@ -112,6 +114,7 @@ def build_report(
     }
     descriptions = descriptions or {}
     actions = actions or {}
+    offers = offers or {}
     e = html.escape
     created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     revenue = float(customers[MONETARY].sum())
@@ -154,6 +157,7 @@ def build_report(
             f"{row[FREQUENCY]:,.1f} orders · £{row[MONETARY]:,.0f} spent</p>"
             + (_value_line(value.loc[name], forecast) if value is not None else "")
             + (f"<p><b>Action:</b> {e(actions[name])}</p>" if actions.get(name) else "")
+            + (f"<p>{e(offers[name])}</p>" if offers.get(name) else "")
             + "</div>"
         )
     parts += [

@@ -10,6 +10,7 @@ from segmentation.errors import ColumnError
 from segmentation.read.values import shorten
 from segmentation.schema import (
     AMOUNT,
+    CATEGORY,
     COLUMN_LABELS,
     COUNTRY,
     CUSTOMER_ID,
@@ -178,6 +179,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "countrycode",
         "nation",
         "market",
+    ),
+    CATEGORY: (
+        "category",
+        "productcategory",
+        "categoryname",
+        "productgroup",
+        "producttype",
+        "productfamily",
+        "department",
     ),
     AMOUNT: (
         "amount",

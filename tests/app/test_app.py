@@ -153,6 +153,10 @@ def test_explore_controls_by_key(page: str) -> None:
         at.selectbox(key="explore_x").set_value("recency").run()
         at.toggle(key="explore_log_axes").set_value(True).run()
         assert len(at.get("vega_lite_chart")) == 6
+    elif page.endswith("products.py"):
+        at.text_input(key="products_search").set_value("cushion").run()
+        found = at.dataframe[0].value
+        assert len(found) and found["description"].str.contains("CUSHION").all()
     else:
         for region in ("all", "uk", "abroad"):
             at.radio(key="explore_region").set_value(region).run()

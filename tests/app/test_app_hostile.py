@@ -20,7 +20,7 @@ import pytest
 from streamlit.runtime.caching.cache_utils import CachedFunc
 from streamlit.testing.v1 import AppTest
 
-from app import bundle, forecast, movement, segments, sources
+from app import bundle, forecast, movement, products, segments, sources
 from app.navigation import PAGES as NAVIGATION
 from app.text import markdown_text
 from segmentation.outputs.export import is_formula
@@ -146,6 +146,32 @@ def test_hostile_names_of_segments_and_file_are_text_and_neutralised_in_download
     assert not [a for _, attrs in tags for a in attrs if a.startswith("on") or a == "href"]
 
 
+def test_hostile_descriptions_are_inert_on_the_product_pages_downloads_and_report(
+    downloads: dict[str, bytes],
+) -> None:
+    at = upload(open_app(), "products.csv", hostile_csv(seed=13))
+    for page in ("pages/explore/products.py", "pages/forward/offer.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        for value in markdown_values(at):
+            assert not MARKUP.search(value), (page, value)
+    catalogue = pd.read_csv(io.BytesIO(downloads["products.csv"]), dtype=str)
+    assert set(HOSTILE_STRINGS[:2]) <= set(catalogue["stock_code"])  # text, left as it is
+    assert "'" + HOSTILE_STRINGS[2] in set(catalogue["stock_code"])
+    assert {"'+1+1", "'-2+3", "**bold**"} <= set(catalogue["description"])
+    campaign = next(name for name in downloads if name.startswith("campaign_"))
+    for name in ("products.csv", "customer_lists.csv", campaign):
+        cells = pd.read_csv(io.BytesIO(downloads[name]), dtype=str).stack().dropna()
+        assert not cells.map(is_formula).any(), (name, cells[cells.map(is_formula)].tolist())
+    at.switch_page("pages/segment/profiles.py").run()
+    assert not at.exception
+    report = downloads["segment_report.html"].decode("utf-8")
+    for text in HOSTILE_STRINGS[:2]:
+        assert text not in report
+    tags = markup_of(report)
+    assert not {"script", "img", "a", "iframe"} & {tag for tag, _ in tags}
+
+
 def test_hostile_column_names_are_text_and_can_be_mapped_by_hand() -> None:
     names = {
         "customer_id": HOSTILE_STRINGS[1],
@@ -175,12 +201,14 @@ def test_hostile_column_names_are_text_and_can_be_mapped_by_hand() -> None:
         errors = [e.value for e in at.error]
         if page == "pages/forward/value.py":  # six customers are too few to predict
             assert len(errors) == 1 and "too few to fit the BG/NBD model" in errors.pop()
+        if page in ("pages/explore/products.py", "pages/forward/offer.py"):  # no stock codes
+            assert len(errors) == 1 and "no product code column" in errors.pop()
         assert not at.exception and not errors, page
         assert not any(MARKUP.search(v) for v in markdown_values(at)), page
 
 
 #: What a download button's data may be: the safe writers, or a file made on click by one.
-SAFE_WRITERS = ("to_safe_csv", "build_report", "csv_download")
+SAFE_WRITERS = ("to_safe_csv", "build_report", "csv_download", "lists_csv")
 
 
 def test_every_download_button_goes_through_the_safe_writers() -> None:
@@ -194,10 +222,12 @@ def test_every_download_button_goes_through_the_safe_writers() -> None:
                 assert isinstance(data, ast.Call), f"{path.name}:{node.lineno}"
                 assert getattr(data.func, "id", "") in SAFE_WRITERS, f"{path.name}:{node.lineno}"
     assert found >= 2
-    # the file a click makes goes through the safe CSV writer too
-    made_on_click = ast.parse(inspect.getsource(movement.csv_download))
-    called = {getattr(n.func, "id", "") for n in ast.walk(made_on_click) if isinstance(n, ast.Call)}
-    assert "to_safe_csv" in called
+    # the file a click makes, and the cached lists, go through the safe CSV writer too
+    for module, name in ((movement, "csv_download"), (products, "_lists_csv")):
+        tree = ast.parse(inspect.getsource(module))
+        writer = next(n for n in ast.walk(tree) if getattr(n, "name", "") == name)
+        called = {getattr(n.func, "id", "") for n in ast.walk(writer) if isinstance(n, ast.Call)}
+        assert "to_safe_csv" in called, name
 
 
 def test_an_uploaded_name_is_never_a_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -319,7 +349,7 @@ def test_an_unexpected_failure_is_one_sentence_and_keeps_the_state(
 
 
 def test_every_cache_is_bounded() -> None:
-    modules = (bundle, forecast, movement, segments, sources)
+    modules = (bundle, forecast, movement, products, segments, sources)
     cached = [getattr(m, name) for m in modules for name in dir(m)]
     cached = [f for f in cached if isinstance(f, CachedFunc)]
     assert len(cached) >= 10

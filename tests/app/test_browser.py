@@ -135,9 +135,9 @@ def test_a_first_visit_to_a_page_address_goes_through_the_router(tmp_path: Path)
 def test_charts_on_the_real_data_have_readable_rows(
     browser_page, online_retail_path: Path, tmp_path: Path
 ) -> None:
-    """On Online Retail (4 clusters, 11 RFM segments, 37 countries) no chart squeezes its
-    named rows or columns; the squashed heat map of clusters against RFM segments had 7 px
-    rows."""
+    """On Online Retail (4 clusters, 11 RFM segments, 37 countries, thousands of products)
+    no chart squeezes its named rows or columns; the squashed heat map of clusters against
+    RFM segments had 7 px rows."""
     with running_app(free_port(), tmp_path / "server.log", data=online_retail_path) as (url, _):
         context = browser_page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
@@ -148,9 +148,11 @@ def test_charts_on_the_real_data_have_readable_rows(
             "Profiles",
             "Value and risk",
             "Movement",
+            "What to offer",
             "Cleaning",
             "Bivariate",
             "Demographics",
+            "Products",
         ):
             go(page, entry)
             assert page.locator('[data-testid="stException"]').count() == 0, entry
@@ -189,6 +191,39 @@ def test_a_copied_link_shows_the_same_segments_and_names(browser_page, app_url: 
     visitor.set_default_timeout(90_000)
     _open(visitor, link)
     assert visitor.locator('[data-testid="stMain"] strong').all_inner_texts() == shown
+    assert visitor.locator('[data-testid="stAlertContentWarning"]').count() == 0
+    other.close()
+
+
+def test_a_category_renamed_in_the_table_travels_to_the_offers_and_a_link(
+    browser_page, app_url: str
+) -> None:
+    """A new name typed into the Products page's category table is used on the What to
+    offer page and carried by "Copy link to this view" to a new session."""
+    page = browser_page
+    _open(page, f"{app_url}/products")
+    table = page.locator('[data-testid="stDataFrame"]').nth(1)  # the catalogue comes first
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 40, box["y"] + 35 + 17)  # the first category, under the header
+    page.wait_for_timeout(500)
+    page.keyboard.press("ArrowRight")  # its new name
+    page.wait_for_timeout(300)
+    page.keyboard.type("Cosy <home>", delay=150)  # the first key opens the cell's editor
+    page.wait_for_timeout(300)
+    page.keyboard.press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Copy link to this view").click()
+    link = page.locator('[data-testid="stCode"]').first.inner_text().strip()
+    _screenshot(page, "products-renamed")
+    assert "category0=Cosy+%3Chome%3E" in link, (link, page.url)
+    go(page, "What to offer")
+    assert page.get_by_text("Offer Cosy <home>:", exact=False).count() == 1
+    other = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
+    visitor = other.new_page()
+    visitor.set_default_timeout(90_000)
+    _open(visitor, link.replace("/products?", "/offer?"))
+    assert visitor.get_by_text("Offer Cosy <home>:", exact=False).count() == 1
     assert visitor.locator('[data-testid="stAlertContentWarning"]').count() == 0
     other.close()
 

@@ -69,6 +69,16 @@ def metric(page, label: str) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
+def safe_download(page, button: str) -> pd.DataFrame:
+    """The CSV the download ``button`` gives, after checking that no cell is a formula."""
+    with page.expect_download() as download:
+        page.get_by_role("button", name=button).click()
+    table = pd.read_csv(download.value.path(), dtype=str, keep_default_na=False)
+    cells = table.stack()
+    assert not cells.map(is_formula).any(), cells[cells.map(is_formula)].tolist()
+    return table
+
+
 def test_a_hostile_file_is_text_on_every_page(browser, app_url: str, tmp_path: Path) -> None:
     events: list[str] = []
     page = new_page(browser, events)
@@ -96,6 +106,12 @@ def test_a_hostile_file_is_text_on_every_page(browser, app_url: str, tmp_path: P
             assert all(h in text for h in hostile), text
             _screenshot(page, "hostile-demographics")
 
+    go(page, "What to offer")
+    _screenshot(page, "hostile-offer")
+    lists = safe_download(page, "Every customer's lists (CSV)")
+    assert "'" + HOSTILE_STRINGS[2] in set(lists["stock_code"])
+    assert {"'+1+1", "**bold**"} <= set(lists["description"])
+
     go(page, "Profiles")
     renamed = "<b>bold</b> <img src=x onerror=alert(1)> **bold**"
     name_box = page.locator('[data-testid="stTextInput"] input').first
@@ -108,11 +124,7 @@ def test_a_hostile_file_is_text_on_every_page(browser, app_url: str, tmp_path: P
     assert renamed in legend, legend
     _screenshot(page, "hostile-profiles")
 
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Customers with segments (CSV)").click()
-    table = pd.read_csv(download.value.path(), dtype=str, keep_default_na=False)
-    cells = table.stack()
-    assert not cells.map(is_formula).any(), cells[cells.map(is_formula)].tolist()
+    table = safe_download(page, "Customers with segments (CSV)")
     assert "'" + HOSTILE_STRINGS[2] in set(table["customer_id"])
     assert renamed in set(table["segment"])
     with page.expect_download() as download:

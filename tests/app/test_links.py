@@ -98,6 +98,8 @@ def test_changed_settings_are_written_into_the_address() -> None:
         {"variable": '=HYPERLINK("http://x")', "view": "../../etc/passwd", "data": "upload"},
         {"horizon": "0", "risk_days": "-1", "discount": "nan", "time_unit": "<b>month</b>"},
         {"calibration_end": "2024-13-01", "horizon": "1e9", "discount": "101"},
+        {"offer": "<b>rfm</b>", "offer_end": "2024-02-30", "category0": "", "category": "x"},
+        {"category1": "x" * 500, "category12345": "y", "category2": "tab\there"},
     ],
 )
 def test_a_hostile_link_falls_back_to_the_defaults_with_one_sentence(params) -> None:
@@ -145,4 +147,16 @@ def test_a_link_carries_the_forecast_settings() -> None:
     labels = {m.label for m in at.metric}
     assert {"Predicted value, next 730 days", "Likely not to buy in 30 days"} <= labels
     assert any("up to 2024-06-30 of the" in c.value for c in at.caption)
+    assert {name: at.query_params[name] for name in at.query_params} == params
+
+
+def test_a_link_carries_the_offer_settings_and_category_names() -> None:
+    params = {"offer": "rfm", "offer_end": "2024-09-01", "category0": "Cosy <home>"}
+    at = open_link(params, "pages/forward/offer.py")
+    assert not [w for w in at.warning if w.icon == ":material/link_off:"]
+    assert not at.error
+    assert at.radio(key="offer_kind").value == "rfm"
+    assert at.session_state["offer_calibration_end"].isoformat() == "2024-09-01"
+    assert at.session_state["products_category_names"] == {0: "Cosy <home>"}
+    assert any("2024-09-01" in m.value for m in at.markdown)
     assert {name: at.query_params[name] for name in at.query_params} == params

@@ -41,6 +41,7 @@ def test_report_escapes_every_data_value(customers: pd.DataFrame) -> None:
         descriptions={"Champions": "Buy <b>often</b>"},
         actions={"Lost & gone": "Win back with \"offers\" & 'mail'"},
         source="<img src=x onerror=alert(1)>.csv",
+        offers={"<script>alert(1)</script>": "Offer <i>Candles</i>: 2.3x the average share."},
     )
     assert "<script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
@@ -48,6 +49,7 @@ def test_report_escapes_every_data_value(customers: pd.DataFrame) -> None:
     assert "Buy &lt;b&gt;often&lt;/b&gt;" in text
     assert "Lost &amp; gone" in text
     assert "&quot;offers&quot;" in text
+    assert "<p>Offer &lt;i&gt;Candles&lt;/i&gt;: 2.3x the average share.</p>" in text
 
 
 def test_report_is_one_self_contained_file(customers: pd.DataFrame) -> None:
