@@ -7,7 +7,6 @@ they are never a product, a category or a recommendation.
 
 from __future__ import annotations
 
-import itertools
 from datetime import date
 
 import ibis
@@ -43,9 +42,9 @@ CATALOGUE_COLUMNS: tuple[str, ...] = (
     "first_sale",
     "last_sale",
 )
-#: Clean lines aggregated per query in :func:`customer_products`: more are aggregated a
-#: range of customers at a time, which keeps the engine's hash tables small.
-LINES_PER_QUERY = 4_000_000
+#: DuckDB's memory while it aggregates :func:`customer_products` in one query (beyond it,
+#: its hash tables are partitioned, then spilled to disk); the default is restored after.
+QUERY_MEMORY = "1500MB"
 #: Columns of :func:`customer_products`, in order.
 CUSTOMER_PRODUCT_COLUMNS: tuple[str, ...] = (
     CUSTOMER_ID,
@@ -162,12 +161,7 @@ def customer_products(
         lines = lines.filter(lines[INVOICE_DATE].date() <= pd.Timestamp(until).date())
     if after is not None:
         lines = lines.filter(lines[INVOICE_DATE].date() > pd.Timestamp(after).date())
-    parts = [
-        clean.backend.to_pyarrow(_pairs(lines.filter(*within) if within else lines))
-        for within in _customer_ranges(clean, lines, -(-clean.report.rows_out // LINES_PER_QUERY))
-    ]
-    table = pa.concat_tables(parts)
-    del parts
+    table = _limited(clean.backend, _pairs(lines))
     keys = []
     for name in (CUSTOMER_ID, STOCK_CODE):  # ids as text, each distinct one held once
         coded = _text_codes(table[name])
@@ -209,19 +203,16 @@ def _pairs(lines: ibis.Table) -> ibis.Table:
     )
 
 
-def _customer_ranges(clean: CleanResult, lines: ibis.Table, parts: int) -> list[tuple]:
-    """Filters on the customer id that split the customers into ``parts`` ranges of about
-    as many customers each (one range, no filter, when ``parts`` is at most 1)."""
-    if parts <= 1:
-        return [()]
-    ids = clean.orders.select(CUSTOMER_ID).distinct()
-    ids = np.sort(clean.backend.to_pyarrow(ids)[CUSTOMER_ID].drop_null().to_numpy(False))
-    bounds = sorted({ids[len(ids) * i // parts] for i in range(1, parts)})
-    bounds = [b.item() if isinstance(b, np.generic) else b for b in bounds]
-    customer = lines[CUSTOMER_ID]
-    ranges = [(customer < bounds[0],)]
-    ranges += [((customer >= lo) & (customer < hi),) for lo, hi in itertools.pairwise(bounds)]
-    return [*ranges, (customer >= bounds[-1],)]
+def _limited(backend: BaseBackend, query: ibis.Table) -> pa.Table:
+    """``query``'s rows, run by DuckDB within :data:`QUERY_MEMORY` (other engines as
+    they are): one pass over the lines, which a cleaning view makes costly to repeat."""
+    if backend.name != "duckdb":
+        return backend.to_pyarrow(query)
+    backend.raw_sql(f"SET memory_limit = '{QUERY_MEMORY}'")
+    try:
+        return backend.to_pyarrow(query)
+    finally:
+        backend.raw_sql("RESET memory_limit")
 
 
 def coded(values: pd.Series) -> tuple[np.ndarray, pd.Index]:

@@ -95,12 +95,3 @@ def test_no_descriptions_is_one_sentence():
     clean = clean_transactions(LINES.drop(columns="description"))
     with pytest.raises(ProductsUnavailable, match="no product description column"):
         catalogue(clean)
-
-
-def test_customer_ranges_give_the_same_table(monkeypatch: pytest.MonkeyPatch):
-    from segmentation.products import catalogue as module
-
-    clean = clean_transactions(LINES)
-    whole = customer_products(clean)
-    monkeypatch.setattr(module, "LINES_PER_QUERY", 2)  # three ranges of customers
-    pd.testing.assert_frame_equal(customer_products(clean), whole)
