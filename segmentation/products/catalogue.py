@@ -107,32 +107,39 @@ def catalogue(
     frame.insert(0, STOCK_CODE, products[frame.index.to_numpy()])
     lines = product_lines(clean, non_product_codes)
     lines = lines.filter(lines[CUSTOMER_ID].notnull())
-    frame[DESCRIPTION] = frame[STOCK_CODE].map(_descriptions(lines, clean.backend))
+    counts = _line_counts(lines, clean.backend)
+    frame[DESCRIPTION] = frame[STOCK_CODE].map(_descriptions(counts))
     frame[DESCRIPTION] = frame[DESCRIPTION].fillna(frame[STOCK_CODE]).astype("str")
-    frame["median_price"] = frame[STOCK_CODE].map(_median_prices(lines, clean.backend))
+    frame["median_price"] = frame[STOCK_CODE].map(_median_prices(counts))
     frame = frame.astype({"customers": "int64", "orders": "int64"})
     frame = frame.sort_values(["revenue", STOCK_CODE], ascending=[False, True], kind="stable")
     return frame[list(CATALOGUE_COLUMNS)].reset_index(drop=True)
 
 
-def _descriptions(lines: ibis.Table, backend: BaseBackend) -> pd.Series:
-    """Each product's most frequent description (ties: the first alphabetically)."""
-    named = lines.filter(lines[DESCRIPTION].notnull())
-    counts = named.group_by([STOCK_CODE, DESCRIPTION]).agg(_n=_.count())
-    frame = backend.to_pandas(counts).astype({DESCRIPTION: "str"})
-    frame = frame.sort_values([STOCK_CODE, "_n", DESCRIPTION], ascending=[True, False, True])
-    return frame.drop_duplicates(STOCK_CODE).set_index(STOCK_CODE)[DESCRIPTION]
-
-
-def _median_prices(lines: ibis.Table, backend: BaseBackend) -> pd.Series:
-    """Each product's median unit price over its lines (the mean of the two middle ones
-    for an even number), from the lines counted per product and price in the engine."""
+def _line_counts(lines: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
+    """The lines counted per product, description and unit price (``_n``), in one pass."""
     if UNIT_PRICE in lines.columns:
         price = lines[UNIT_PRICE]
     else:
         price = lines[TOTAL_PURCHASE] / lines[QUANTITY]
-    counts = lines.group_by([STOCK_CODE, price.cast("float64").name("price")]).agg(_n=_.count())
-    frame = backend.to_pandas(counts).sort_values([STOCK_CODE, "price"], kind="stable")
+    keys = [STOCK_CODE, DESCRIPTION, price.cast("float64").name("price")]
+    return backend.to_pandas(lines.group_by(keys).agg(_n=_.count()))
+
+
+def _descriptions(counts: pd.DataFrame) -> pd.Series:
+    """Each product's most frequent description (ties: the first alphabetically)."""
+    named = counts[counts[DESCRIPTION].notna()]
+    frame = named.groupby([STOCK_CODE, DESCRIPTION], observed=True)["_n"].sum().reset_index()
+    frame = frame.astype({DESCRIPTION: "str"})
+    frame = frame.sort_values([STOCK_CODE, "_n", DESCRIPTION], ascending=[True, False, True])
+    return frame.drop_duplicates(STOCK_CODE).set_index(STOCK_CODE)[DESCRIPTION]
+
+
+def _median_prices(counts: pd.DataFrame) -> pd.Series:
+    """Each product's median unit price over its lines (the mean of the two middle ones
+    for an even number), from the lines counted per product and price."""
+    frame = counts.groupby([STOCK_CODE, "price"], dropna=False)["_n"].sum().reset_index()
+    frame = frame.sort_values([STOCK_CODE, "price"], kind="stable")
     lines_before = frame["_n"].cumsum().to_numpy()
     totals = frame.groupby(STOCK_CODE, sort=False)["_n"].agg(["sum", "size"])
     start = np.r_[0, lines_before[:-1]][np.r_[0, np.cumsum(totals["size"].to_numpy())[:-1]]]
