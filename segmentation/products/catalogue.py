@@ -7,8 +7,12 @@ they are never a product, a category or a recommendation.
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 from datetime import date
+from pathlib import Path
 
+import duckdb
 import ibis
 import numpy as np
 import pandas as pd
@@ -45,6 +49,8 @@ CATALOGUE_COLUMNS: tuple[str, ...] = (
 #: DuckDB's memory while it aggregates :func:`customer_products` in one query (beyond it,
 #: its hash tables are partitioned, then spilled to disk); the default is restored after.
 QUERY_MEMORY = "1500MB"
+#: Where DuckDB spills (its default is ``.tmp`` in the working directory).
+SPILL_DIRECTORY = Path(tempfile.gettempdir()) / "segmentation-duckdb"
 #: Columns of :func:`customer_products`, in order.
 CUSTOMER_PRODUCT_COLUMNS: tuple[str, ...] = (
     CUSTOMER_ID,
@@ -215,6 +221,12 @@ def _limited(backend: BaseBackend, query: ibis.Table) -> pa.Table:
     they are): one pass over the lines, which a cleaning view makes costly to repeat."""
     if backend.name != "duckdb":
         return backend.to_pyarrow(query)
+    spill = str(SPILL_DIRECTORY)
+    if backend.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0] != spill:
+        # once DuckDB has spilled, its folder cannot change: it stays as it is
+        with contextlib.suppress(duckdb.NotImplementedException):
+            quoted = spill.replace("'", "''")
+            backend.raw_sql(f"SET temp_directory = '{quoted}'")
     backend.raw_sql(f"SET memory_limit = '{QUERY_MEMORY}'")
     try:
         return backend.to_pyarrow(query)

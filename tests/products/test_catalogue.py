@@ -95,3 +95,15 @@ def test_no_descriptions_is_one_sentence():
     clean = clean_transactions(LINES.drop(columns="description"))
     with pytest.raises(ProductsUnavailable, match="no product description column"):
         catalogue(clean)
+
+
+def test_the_query_memory_limit_is_lifted_after_and_spills_go_to_the_temp_folder():
+    from segmentation.products import catalogue as module
+
+    clean = clean_transactions(LINES)
+    setting = "SELECT current_setting('memory_limit')"
+    before = clean.backend.raw_sql(setting).fetchone()[0]
+    customer_products(clean)
+    assert clean.backend.raw_sql(setting).fetchone()[0] == before
+    spill = clean.backend.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0]
+    assert spill == str(module.SPILL_DIRECTORY)
