@@ -7,9 +7,12 @@ they are never a product, a category or a recommendation.
 
 from __future__ import annotations
 
-import itertools
+import contextlib
+import tempfile
 from datetime import date
+from pathlib import Path
 
+import duckdb
 import ibis
 import numpy as np
 import pandas as pd
@@ -43,9 +46,11 @@ CATALOGUE_COLUMNS: tuple[str, ...] = (
     "first_sale",
     "last_sale",
 )
-#: Clean lines aggregated per query in :func:`customer_products`: more are aggregated a
-#: range of customers at a time, which keeps the engine's hash tables small.
-LINES_PER_QUERY = 4_000_000
+#: DuckDB's memory while it aggregates :func:`customer_products` in one query (beyond it,
+#: its hash tables are partitioned, then spilled to disk); the default is restored after.
+QUERY_MEMORY = "1500MB"
+#: Where DuckDB spills (its default is ``.tmp`` in the working directory).
+SPILL_DIRECTORY = Path(tempfile.gettempdir()) / "segmentation-duckdb"
 #: Columns of :func:`customer_products`, in order.
 CUSTOMER_PRODUCT_COLUMNS: tuple[str, ...] = (
     CUSTOMER_ID,
@@ -108,32 +113,39 @@ def catalogue(
     frame.insert(0, STOCK_CODE, products[frame.index.to_numpy()])
     lines = product_lines(clean, non_product_codes)
     lines = lines.filter(lines[CUSTOMER_ID].notnull())
-    frame[DESCRIPTION] = frame[STOCK_CODE].map(_descriptions(lines, clean.backend))
+    counts = _line_counts(lines, clean.backend)
+    frame[DESCRIPTION] = frame[STOCK_CODE].map(_descriptions(counts))
     frame[DESCRIPTION] = frame[DESCRIPTION].fillna(frame[STOCK_CODE]).astype("str")
-    frame["median_price"] = frame[STOCK_CODE].map(_median_prices(lines, clean.backend))
+    frame["median_price"] = frame[STOCK_CODE].map(_median_prices(counts))
     frame = frame.astype({"customers": "int64", "orders": "int64"})
     frame = frame.sort_values(["revenue", STOCK_CODE], ascending=[False, True], kind="stable")
     return frame[list(CATALOGUE_COLUMNS)].reset_index(drop=True)
 
 
-def _descriptions(lines: ibis.Table, backend: BaseBackend) -> pd.Series:
-    """Each product's most frequent description (ties: the first alphabetically)."""
-    named = lines.filter(lines[DESCRIPTION].notnull())
-    counts = named.group_by([STOCK_CODE, DESCRIPTION]).agg(_n=_.count())
-    frame = backend.to_pandas(counts).astype({DESCRIPTION: "str"})
-    frame = frame.sort_values([STOCK_CODE, "_n", DESCRIPTION], ascending=[True, False, True])
-    return frame.drop_duplicates(STOCK_CODE).set_index(STOCK_CODE)[DESCRIPTION]
-
-
-def _median_prices(lines: ibis.Table, backend: BaseBackend) -> pd.Series:
-    """Each product's median unit price over its lines (the mean of the two middle ones
-    for an even number), from the lines counted per product and price in the engine."""
+def _line_counts(lines: ibis.Table, backend: BaseBackend) -> pd.DataFrame:
+    """The lines counted per product, description and unit price (``_n``), in one pass."""
     if UNIT_PRICE in lines.columns:
         price = lines[UNIT_PRICE]
     else:
         price = lines[TOTAL_PURCHASE] / lines[QUANTITY]
-    counts = lines.group_by([STOCK_CODE, price.cast("float64").name("price")]).agg(_n=_.count())
-    frame = backend.to_pandas(counts).sort_values([STOCK_CODE, "price"], kind="stable")
+    keys = [STOCK_CODE, DESCRIPTION, price.cast("float64").name("price")]
+    return backend.to_pandas(lines.group_by(keys).agg(_n=_.count()))
+
+
+def _descriptions(counts: pd.DataFrame) -> pd.Series:
+    """Each product's most frequent description (ties: the first alphabetically)."""
+    named = counts[counts[DESCRIPTION].notna()]
+    frame = named.groupby([STOCK_CODE, DESCRIPTION], observed=True)["_n"].sum().reset_index()
+    frame = frame.astype({DESCRIPTION: "str"})
+    frame = frame.sort_values([STOCK_CODE, "_n", DESCRIPTION], ascending=[True, False, True])
+    return frame.drop_duplicates(STOCK_CODE).set_index(STOCK_CODE)[DESCRIPTION]
+
+
+def _median_prices(counts: pd.DataFrame) -> pd.Series:
+    """Each product's median unit price over its lines (the mean of the two middle ones
+    for an even number), from the lines counted per product and price."""
+    frame = counts.groupby([STOCK_CODE, "price"], dropna=False)["_n"].sum().reset_index()
+    frame = frame.sort_values([STOCK_CODE, "price"], kind="stable")
     lines_before = frame["_n"].cumsum().to_numpy()
     totals = frame.groupby(STOCK_CODE, sort=False)["_n"].agg(["sum", "size"])
     start = np.r_[0, lines_before[:-1]][np.r_[0, np.cumsum(totals["size"].to_numpy())[:-1]]]
@@ -162,12 +174,7 @@ def customer_products(
         lines = lines.filter(lines[INVOICE_DATE].date() <= pd.Timestamp(until).date())
     if after is not None:
         lines = lines.filter(lines[INVOICE_DATE].date() > pd.Timestamp(after).date())
-    parts = [
-        clean.backend.to_pyarrow(_pairs(lines.filter(*within) if within else lines))
-        for within in _customer_ranges(clean, lines, -(-clean.report.rows_out // LINES_PER_QUERY))
-    ]
-    table = pa.concat_tables(parts)
-    del parts
+    table = _limited(clean.backend, _pairs(lines))
     keys = []
     for name in (CUSTOMER_ID, STOCK_CODE):  # ids as text, each distinct one held once
         coded = _text_codes(table[name])
@@ -209,19 +216,22 @@ def _pairs(lines: ibis.Table) -> ibis.Table:
     )
 
 
-def _customer_ranges(clean: CleanResult, lines: ibis.Table, parts: int) -> list[tuple]:
-    """Filters on the customer id that split the customers into ``parts`` ranges of about
-    as many customers each (one range, no filter, when ``parts`` is at most 1)."""
-    if parts <= 1:
-        return [()]
-    ids = clean.orders.select(CUSTOMER_ID).distinct()
-    ids = np.sort(clean.backend.to_pyarrow(ids)[CUSTOMER_ID].drop_null().to_numpy(False))
-    bounds = sorted({ids[len(ids) * i // parts] for i in range(1, parts)})
-    bounds = [b.item() if isinstance(b, np.generic) else b for b in bounds]
-    customer = lines[CUSTOMER_ID]
-    ranges = [(customer < bounds[0],)]
-    ranges += [((customer >= lo) & (customer < hi),) for lo, hi in itertools.pairwise(bounds)]
-    return [*ranges, (customer >= bounds[-1],)]
+def _limited(backend: BaseBackend, query: ibis.Table) -> pa.Table:
+    """``query``'s rows, run by DuckDB within :data:`QUERY_MEMORY` (other engines as
+    they are): one pass over the lines, which a cleaning view makes costly to repeat."""
+    if backend.name != "duckdb":
+        return backend.to_pyarrow(query)
+    spill = str(SPILL_DIRECTORY)
+    if backend.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0] != spill:
+        # once DuckDB has spilled, its folder cannot change: it stays as it is
+        with contextlib.suppress(duckdb.NotImplementedException):
+            quoted = spill.replace("'", "''")
+            backend.raw_sql(f"SET temp_directory = '{quoted}'")
+    backend.raw_sql(f"SET memory_limit = '{QUERY_MEMORY}'")
+    try:
+        return backend.to_pyarrow(query)
+    finally:
+        backend.raw_sql("RESET memory_limit")
 
 
 def coded(values: pd.Series) -> tuple[np.ndarray, pd.Index]:

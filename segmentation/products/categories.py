@@ -67,6 +67,9 @@ _ATTRIBUTES = """
     APPLES APPLE LEAF CHARLOTTE SUKI ALPHABET GINGHAM TOILE DINER SWEETHEART PARISIENNE
 """
 ATTRIBUTE_WORDS: frozenset[str] = frozenset(_ATTRIBUTES.split())
+#: Attribute words that name the kind when they end a description after a word in -ING,
+#: together with it: ``SPINNING TOP``, ``BAKING SET`` (a gerund alone names no thing).
+GENERIC_ENDINGS: frozenset[str] = frozenset({"TOP", "SET"})
 #: Head words named in the singular.
 _MASS = "ART CRAFT WRAP GARDEN FURNITURE JEWELLERY STATIONERY CLOTHING LUGGAGE DECOR"
 MASS_NOUNS: frozenset[str] = frozenset(_MASS.split())
@@ -134,9 +137,16 @@ def derive_categories(catalogue: pd.DataFrame, customer_products: pd.DataFrame) 
 
 def kind_words(description: str) -> list[str]:
     """The words of ``description`` that may name a kind of product, upper case and
-    singular, in order: ``"SET OF 3 CAKE TINS"`` gives ``["CAKE", "TIN"]``."""
+    singular, in order: ``"SET OF 3 CAKE TINS"`` gives ``["CAKE", "TIN"]``; a last word of
+    :data:`GENERIC_ENDINGS` after a word in -ING joins it (``"POLKADOT SPINNING TOP"``
+    gives ``["SPINNING TOP"]``)."""
     words = _WORD.findall(str(description).upper())
-    return [_singular(w) for w in words if w not in ATTRIBUTE_WORDS and len(w) > 2]
+    kinds = [_singular(w) for w in words if w not in ATTRIBUTE_WORDS and len(w) > 2]
+    gerund, last = words[-2:] if len(words) > 1 else ["", ""]
+    # the gerund must be kept: HANGING is a look
+    if last in GENERIC_ENDINGS and gerund.endswith("ING") and kinds[-1:] == [gerund]:
+        kinds[-1] = f"{gerund} {last}"
+    return kinds
 
 
 def read_category_csv(data: bytes, name: str, catalogue: pd.DataFrame) -> Categories:

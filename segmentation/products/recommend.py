@@ -325,10 +325,9 @@ def _discover(pairs: _Pairs, top: int) -> _Ranked:
     head = head[buyers[head] > 0][:MAX_EASE_PRODUCTS]
     bought = pairs.matrix(head)
     weights = ease(bought)
-    found = _top_scores(bought, lambda chunk: chunk @ weights, top)
-    scored = (bought.getnnz(axis=1) > 0)[found.rows]  # who bought some fitted product
-    rows, items, scores = found.rows[scored], head[found.items[scored]], found.scores[scored]
-    return _Ranked.best(rows, items, scores, pairs.code_order, top)
+    scored = np.flatnonzero(bought.getnnz(axis=1))  # who bought some fitted product
+    found = _top_scores(bought[scored], lambda chunk: chunk @ weights, top)
+    return _Ranked.best(scored[found.rows], head[found.items], found.scores, pairs.code_order, top)
 
 
 def discover_lists(
@@ -374,22 +373,26 @@ class _Scores:
 def _top_scores(
     bought: sp.csr_matrix, score: Callable[[sp.csr_matrix], np.ndarray], top: int
 ) -> _Scores:
-    """The ``top`` highest of ``score(rows of bought)`` per row, bought products left out,
-    computed :data:`CHUNK_CELLS` scores at a time."""
+    """The ``top`` highest of ``score(rows of bought)`` per row and any tied with the
+    last of them, bought products left out, computed :data:`CHUNK_CELLS` scores at a
+    time (rows and items in row-major order)."""
     n_rows, n_items = bought.shape
     keep = min(top, n_items)
     step = max(1, CHUNK_CELLS // max(n_items, 1))
-    rows, items, scores = [], [], []
-    for start in range(0, n_rows, step):
+    rows, items, scores = (
+        [np.zeros(0, np.int64)],
+        [np.zeros(0, np.int64)],
+        [np.zeros(0, np.float32)],
+    )
+    for start in range(0, n_rows, step) if keep else ():
         chunk = bought[start : start + step]
-        dense = np.array(score(chunk), dtype=np.float32)
+        dense = np.asarray(score(chunk), dtype=np.float32)
         dense[chunk.nonzero()] = -np.inf
-        best = np.argpartition(-dense, keep - 1, axis=1)[:, :keep] if keep else dense[:, :0]
-        values = np.take_along_axis(dense, best, axis=1)
-        finite = np.isfinite(values)
-        rows.append((np.arange(len(dense))[:, None] + start).repeat(keep, axis=1)[finite])
-        items.append(best[finite])
-        scores.append(values[finite])
+        least = np.partition(dense, n_items - keep, axis=1)[:, n_items - keep]
+        row, item = np.nonzero((dense >= least[:, None]) & (dense > -np.inf))
+        rows.append(row + start)
+        items.append(item)
+        scores.append(dense[row, item])
         del dense
     return _Scores(np.concatenate(rows), np.concatenate(items), np.concatenate(scores))
 

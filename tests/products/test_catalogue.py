@@ -97,10 +97,13 @@ def test_no_descriptions_is_one_sentence():
         catalogue(clean)
 
 
-def test_customer_ranges_give_the_same_table(monkeypatch: pytest.MonkeyPatch):
+def test_the_query_memory_limit_is_lifted_after_and_spills_go_to_the_temp_folder():
     from segmentation.products import catalogue as module
 
     clean = clean_transactions(LINES)
-    whole = customer_products(clean)
-    monkeypatch.setattr(module, "LINES_PER_QUERY", 2)  # three ranges of customers
-    pd.testing.assert_frame_equal(customer_products(clean), whole)
+    setting = "SELECT current_setting('memory_limit')"
+    before = clean.backend.raw_sql(setting).fetchone()[0]
+    customer_products(clean)
+    assert clean.backend.raw_sql(setting).fetchone()[0] == before
+    spill = clean.backend.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0]
+    assert spill == str(module.SPILL_DIRECTORY)

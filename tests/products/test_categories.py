@@ -10,6 +10,7 @@ from segmentation.errors import DataError
 from segmentation.products.catalogue import catalogue, customer_products
 from segmentation.products.categories import (
     OTHER,
+    _name,
     categorise,
     derive_categories,
     kind_words,
@@ -25,6 +26,17 @@ def test_kind_words_drop_looks_and_make_plurals_singular():
     assert kind_words("SET OF 3 CAKE TINS PANTRY DESIGN") == ["CAKE", "TIN"]
     assert kind_words("WHITE HANGING HEART T-LIGHT HOLDER") == ["T-LIGHT", "HOLDER"]
     assert kind_words("RED RETROSPOT") == []
+    # TOP and SET are looks ("ROUND TOP", "SET OF 3"), but kinds at the end after a gerund
+    assert kind_words("GOLD CHRISTMAS SPINNING TOP") == ["CHRISTMAS", "SPINNING TOP"]
+    assert kind_words("IVORY LACE BAKING SET") == ["BAKING SET"]
+    assert kind_words("WOODEN CROQUET GARDEN SET") == ["CROQUET", "GARDEN"]
+    assert kind_words("HANGING SET") == []
+
+
+def test_gerund_and_generic_ending_name_the_category():
+    assert _name([("SPINNING TOP", 14)]) == "Spinning tops"
+    assert _name([("BAKING SET", 12)]) == "Baking sets"
+    assert _name([("BUNTING", 8)]) == "Bunting"
 
 
 def _shop() -> pd.DataFrame:

@@ -71,6 +71,9 @@ def test_popular_unbought_by_hand():
     # buyers: P1 3, P2 3, P3 3, P4 2; ties by code
     assert lists[lists["customer_id"] == "a"]["stock_code"].tolist() == ["P3", "P4"]
     assert lists[lists["customer_id"] == "d"]["stock_code"].tolist() == ["P2", "P3"]
+    # one place for two products tied on buyers: the smaller code, whichever scored first
+    first = popular_lists(PAIRS, CATALOGUE, top=1).set_index("customer_id")["stock_code"]
+    assert first[["d", "e"]].tolist() == ["P2", "P1"]
 
 
 def test_discover_never_offers_what_was_bought_and_new_customers_fall_back():
