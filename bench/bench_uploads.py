@@ -6,9 +6,10 @@ The script starts the app on ``--port``, writes ``--files`` different transactio
 (the demo generator with other seeds: about 4 MB and 54,000 lines each at 1,500
 customers), uploads them one after the other through the real uploader in one browser
 session, opens the Overview and the Profiles page after each (so every cached step runs),
-and prints the server's resident memory after each upload. If the session kept a copy of
-every file, RSS would climb by at least the size of each file and what is derived from it;
-bounded caches and one upload slot keep it level after the first few.
+and prints the server's resident memory after each upload and its peak over the session.
+If the session kept a copy of every file, RSS would climb by at least the size of each
+file and what is derived from it; bounded caches and one upload slot keep it level after
+the first few.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ def main() -> None:
             browser.close()
             time.sleep(IDLE_SECONDS)
             print(f"server RSS after {IDLE_SECONDS} s idle: {rss_mb(pid):,.0f} MB")
+            print(f"server peak RSS over the whole session: {rss_mb(pid, 'VmHWM'):,.0f} MB")
             print(f"errors: {len(problems.items)}")
             for item in problems.items:
                 print(f"    {item}")

@@ -57,12 +57,13 @@ def full_height(
     page.set_viewport_size({"width": width, "height": 1000})
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of process ``pid`` in MB (from ``/proc``)."""
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of process ``pid`` in MB (from ``/proc``): now, or with
+    ``field="VmHWM"`` the most it has held since it started."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    raise RuntimeError(f"no {field} for process {pid}")
 
 
 @contextlib.contextmanager
