@@ -34,8 +34,9 @@ st.caption(
 st.subheader("Segments")
 st.caption(
     "From the Clustering page's settings (the recommended number of segments by default); "
-    "renamed segments keep their names here. What to offer each segment is on the Profiles "
-    "cards and the What to offer page."
+    "renamed segments keep their names here. What to offer each segment (its leading kind of "
+    "product and typical products) follows from its purchases, in detail on the What to offer "
+    "page."
 )
 segment_story(bundle or current_bundle())
 

@@ -64,6 +64,15 @@ def test_the_planted_tastes_lead_each_segments_offer(planted: dict[str, str]) ->
         assert leading in TASTES[group], (group, sentence(at))
 
 
+def test_the_overview_names_what_to_offer_each_segment(planted: dict[str, str]) -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception and not at.error
+    offers = at.table[0].value["What to offer"].map(shown)
+    for group in ("champions", "loyal", "at_risk"):
+        leading = re.match(r"Offer (.+?):", offers[planted[group]])[1]
+        assert leading in TASTES[group], (group, offers[planted[group]])
+
+
 def test_the_products_page_shows_the_catalogue_categories_and_pareto() -> None:
     at = open_page(PRODUCTS)
     products = catalogue(run_features(DEMO_TRANSACTIONS).cleaned)
