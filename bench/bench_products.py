@@ -21,12 +21,13 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.bench_scale import measure_command
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -39,23 +40,6 @@ CUTS = {REAL: "2011-09-09", REAL_II: "2010-09-09"}
 def peak_mb() -> float:
     """This process's peak RSS so far, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def measure_command(path: Path, repeat: int) -> dict[str, object]:
-    """``python -m segmentation recommend`` end to end, in child processes."""
-    times = []
-    with tempfile.TemporaryDirectory() as out:
-        for _ in range(repeat):
-            start = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "segmentation", "recommend", str(path), "--output-dir", out],
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
-            times.append(time.perf_counter() - start)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"seconds": statistics.median(times), "runs": times, "peak_rss_mb": peak}
 
 
 def measure_stages(path: Path) -> list[tuple[str, float]]:
@@ -169,7 +153,7 @@ def main() -> None:
         print_wide()
         return
     for path in (REAL, args.file):
-        figures = measure_command(path, args.repeat)
+        figures = measure_command(str(path), args.repeat, "recommend")
         runs = ", ".join(f"{t:.1f}" for t in figures["runs"])
         print(
             f"recommend {path.name}: {figures['seconds']:.1f} s (runs {runs}), "

@@ -158,7 +158,7 @@ def measure_command(
             )
             times.append(time.perf_counter() - start)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"seconds": statistics.median(times), "peak_rss_mb": peak}
+    return {"seconds": statistics.median(times), "runs": times, "peak_rss_mb": peak}
 
 
 def child(*arguments: str) -> dict[str, object]:

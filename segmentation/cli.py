@@ -386,6 +386,7 @@ def _write_forecast(run: FeatureRun, args: argparse.Namespace) -> None:
 
 
 def _write_recommendations(run: FeatureRun, args: argparse.Namespace) -> None:
+    from segmentation.products.catalogue import LISTED_COLUMNS
     from segmentation.products.offer import run_products
 
     if args.top < 1:
@@ -401,8 +402,7 @@ def _write_recommendations(run: FeatureRun, args: argparse.Namespace) -> None:
     args.output_dir.mkdir(parents=True, exist_ok=True)
     products.recommendations.write_csv(args.output_dir / "recommendations.csv")
     catalogue = products.catalogue.merge(products.categories.products, on="stock_code")
-    columns = ["stock_code", "description", "category", "customers", "orders", "quantity"]
-    catalogue = catalogue[[*columns, "revenue", "median_price"]]
+    catalogue = catalogue[list(LISTED_COLUMNS)]
     write_safe_csv(
         catalogue.round({"revenue": 2, "median_price": 2}), args.output_dir / "products.csv"
     )

@@ -21,6 +21,7 @@ from app.session import current_bundle
 from app.settings import CATEGORY_NAMES
 from app.text import markdown_text
 from segmentation.outputs.export import to_safe_csv
+from segmentation.products.catalogue import LISTED_COLUMNS
 
 #: Widget keys of the page's search box and of its category editor.
 SEARCH, EDITOR = "products_search", "category_editor"
@@ -68,19 +69,7 @@ if search.strip():
     for column in ("stock_code", "description", "category"):
         found |= table[column].astype(str).str.casefold().str.contains(text, regex=False)
     shown = table[found]
-product_table(
-    shown,
-    [
-        "stock_code",
-        "description",
-        "category",
-        "customers",
-        "orders",
-        "quantity",
-        "revenue",
-        "median_price",
-    ],
-)
+product_table(shown, list(LISTED_COLUMNS))
 st.caption(
     f"{len(shown):,} of {len(table):,} products, by revenue; postage, fees and other lines "
     "that are not products are left out."

@@ -23,6 +23,7 @@ from ibis.backends import BaseBackend
 from segmentation.engine import DECIMAL
 from segmentation.errors import DataError
 from segmentation.schema import (
+    CATEGORY,
     CUSTOMER_ID,
     DESCRIPTION,
     INVOICE_DATE,
@@ -34,6 +35,17 @@ from segmentation.schema import (
 )
 from segmentation.transactions.cleaning import NON_PRODUCT_CODES, CleanResult, _non_product
 
+#: The catalogue with its categories as ``products.csv`` and the Products page list it.
+LISTED_COLUMNS: tuple[str, ...] = (
+    STOCK_CODE,
+    DESCRIPTION,
+    CATEGORY,
+    "customers",
+    "orders",
+    QUANTITY,
+    "revenue",
+    "median_price",
+)
 #: Columns of :func:`catalogue`, in order.
 CATALOGUE_COLUMNS: tuple[str, ...] = (
     STOCK_CODE,
