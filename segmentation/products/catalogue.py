@@ -33,7 +33,7 @@ from segmentation.schema import (
     TOTAL_PURCHASE,
     UNIT_PRICE,
 )
-from segmentation.transactions.cleaning import NON_PRODUCT_CODES, CleanResult, _non_product
+from segmentation.transactions.cleaning import NON_PRODUCT_CODES, CleanResult, non_product_lines
 
 #: The catalogue with its categories as ``products.csv`` and the Products page list it.
 LISTED_COLUMNS: tuple[str, ...] = (
@@ -95,7 +95,7 @@ def product_lines(
             )
     if not table[STOCK_CODE].type().is_string():
         table = table.mutate(**{STOCK_CODE: table[STOCK_CODE].cast("int64").cast("string")})
-    non_product = _non_product(table, non_product_codes)
+    non_product = non_product_lines(table, non_product_codes)
     known = table[STOCK_CODE].notnull()
     return table.filter(known & ~non_product if non_product is not None else known)
 

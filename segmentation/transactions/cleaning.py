@@ -351,7 +351,7 @@ def _reason_cases(
         "missing_customer_id": table[CUSTOMER_ID].isnull(),
         "duplicates": table[ROW].isin(duplicates[ROW]) if duplicates is not None else None,
         "cancellations": _cancelled(table, originals),
-        "non_product": _non_product(table, options.non_product_codes),
+        "non_product": non_product_lines(table, options.non_product_codes),
         "non_positive_quantity": (table[QUANTITY] <= 0) if QUANTITY in table.columns else None,
         "non_positive_price": _money(table) <= 0,
     }
@@ -431,7 +431,9 @@ def _is_cancellation(table: ibis.Table) -> ibis.Value:
     return condition
 
 
-def _non_product(table: ibis.Table, codes: tuple[str, ...]) -> ibis.Value | None:
+def non_product_lines(table: ibis.Table, codes: tuple[str, ...]) -> ibis.Value | None:
+    """Whether each line's stock code is one of ``codes`` (a trailing ``*`` matches a
+    prefix; case and surrounding spaces ignored); ``None`` without codes or a code column."""
     if STOCK_CODE not in table.columns or not codes:
         return None
     code = table[STOCK_CODE]
