@@ -11,13 +11,13 @@ them), which spares copying a large customer × product table on every run.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
+from app.bundle import content_digest
 from app.errors import failure_sentence, show_failure
 from app.segments import named_customers, segment_names
 from app.session import data_inputs
@@ -84,16 +84,18 @@ def _clean(data, name, columns, sheet, options) -> tuple[CleanResult, tuple[str,
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _tables(
-    data: bytes,
+    digest: str,
+    _data: bytes,
     name: str,
     columns: tuple[tuple[str, str], ...],
     sheet: str | None,
     options: tuple[tuple[str, object], ...],
 ) -> _Tables | DataError:
-    """The catalogue, purchases per customer and product, and the derived categories; the
-    package's error for data without products, returned so that it is cached too."""
+    """The catalogue, purchases per customer and product, and the derived categories of
+    ``_data`` (keyed by its ``digest``); the package's error for data without products,
+    returned so that it is cached too."""
     try:
-        clean, codes = _clean(data, name, columns, sheet, options)
+        clean, codes = _clean(_data, name, columns, sheet, options)
         bought = customer_products(clean, non_product_codes=codes)
         products = catalogue(clean, codes, bought)
         return _Tables(products, bought, categorise(clean, products, bought))
@@ -120,8 +122,9 @@ def _demo_kinds() -> bytes:
 def _products() -> Products:
     """The products of the current data; raises the package's error without products."""
     data, name, columns, sheet, options = data_inputs()
-    key = (name, len(data), zlib.crc32(data), columns, sheet, options)
-    found = _tables(data, name, columns, sheet, options)
+    digest = content_digest(data)
+    key = (name, digest, columns, sheet, options)
+    found = _tables(digest, data, name, columns, sheet, options)
     if isinstance(found, DataError):
         raise found
     pending = st.session_state.pop(PENDING_CATEGORIES, None)
@@ -275,18 +278,20 @@ def offer_sentences(segmentation: Segmentation) -> dict[str, str]:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _backtest(
-    data: bytes,
+    digest: str,
+    _data: bytes,
     name: str,
     columns: tuple[tuple[str, str], ...],
     sheet: str | None,
     options: tuple[tuple[str, object], ...],
     end: date,
 ) -> RecommendationBacktest:
-    clean, codes = _clean(data, name, columns, sheet, options)
+    clean, codes = _clean(_data, name, columns, sheet, options)
     return backtest_recommendations(clean, end, top=TOP, non_product_codes=codes)
 
 
 def current_backtest(end: date) -> RecommendationBacktest:
     """The backtest of the current data's lists as of ``end``; raises the package's error
     for a date it cannot test."""
-    return _backtest(*data_inputs(), end)
+    data, *rest = data_inputs()
+    return _backtest(content_digest(data), data, *rest, end)
