@@ -239,10 +239,16 @@ def _read_archive(
     return table
 
 
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
 def _read_parquet(data: bytes, name: str) -> RawTable:
     try:
-        # ParquetFile rather than read_table: it keeps columns that share a name.
-        table = pq.ParquetFile(pa.BufferReader(data)).read()
+        # ParquetFile rather than read_table: it keeps columns that share a name. Text
+        # columns stay dictionary-encoded, each distinct value held once per row group.
+        text = [f.name for f in pq.read_schema(pa.BufferReader(data)) if _is_text(f.type)]
+        table = pq.ParquetFile(pa.BufferReader(data), read_dictionary=text).read()
     except (pa.ArrowException, OSError, ValueError):
         raise unreadable_parquet(name) from None
     if table.num_columns == 0:

@@ -7,9 +7,11 @@ import io
 import zipfile
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from segmentation.errors import DataError, FileFormatError
+from segmentation.read.files import read_table
 from segmentation.read.loading import load_transactions
 from tests.samples import RETAIL_ROWS as ROWS
 from tests.samples import retail_csv
@@ -45,6 +47,19 @@ def test_parquet():
     loaded = load_transactions(buffer.getvalue(), name="sales.parquet")
     assert loaded.report.format == "Parquet"
     assert loaded.data["customer_id"].tolist() == ["17850", "17850", "14527"]
+
+
+def test_parquet_text_is_held_once_per_value_and_read_as_csv_text():
+    frame = _retail_frame(ROWS)
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    raw = read_table(buffer.getvalue(), "sales.parquet").frame
+    assert pa.types.is_dictionary(raw.schema.field("Description").type)
+    assert raw.column("Quantity").type == pa.int64()
+    from_parquet = load_transactions(buffer.getvalue(), name="sales.parquet").data
+    from_csv = load_transactions(retail_csv(ROWS), name="sales.csv").data
+    assert from_parquet["description"].dtype == from_csv["description"].dtype
+    pd.testing.assert_frame_equal(from_parquet, from_csv)
 
 
 def test_missing_file():
