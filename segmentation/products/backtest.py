@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from segmentation.errors import DataError
@@ -100,13 +101,23 @@ def backtest_recommendations(
     """Fit the lists on the lines up to ``calibration_end`` and score them on what each
     customer bought after it. Raises :class:`DataError` (one sentence) for a date that is
     not one, or that leaves no days before or after it."""
+    end, before, after = split_purchases(clean, calibration_end, non_product_codes)
+    catalogue = product_catalogue(clean, non_product_codes)
+    return score_backtest(before, after, catalogue, end, top)
+
+
+def split_purchases(
+    clean: CleanResult,
+    calibration_end: date | str,
+    non_product_codes: tuple[str, ...] = NON_PRODUCT_CODES,
+) -> tuple[date, pd.DataFrame, pd.DataFrame]:
+    """The calibration end (checked by :func:`check_calibration_end`) and the customer ×
+    product tables (:func:`customer_products`) of the lines up to it and after it: all the
+    backtest needs of the lines, which can be freed once these are made."""
     end = check_calibration_end(clean, calibration_end)
     before = customer_products(clean, end, non_product_codes)
-    everyone = pd.Series("All", index=pd.Index(before[CUSTOMER_ID].unique(), name=CUSTOMER_ID))
-    catalogue = product_catalogue(clean, non_product_codes)
-    lists = recommend(before, catalogue, everyone, top)
     after = customer_products(clean, non_product_codes=non_product_codes, after=end)
-    return score_backtest(lists, before, after, catalogue, end, top)
+    return end, before, after
 
 
 def check_calibration_end(clean: CleanResult, calibration_end: date | str) -> date:
@@ -128,33 +139,61 @@ def check_calibration_end(clean: CleanResult, calibration_end: date | str) -> da
 
 
 def score_backtest(
-    lists: Recommendations,
     before: pd.DataFrame,
     after: pd.DataFrame,
     catalogue: pd.DataFrame,
     calibration_end: date,
     top: int = 10,
+    lists: Recommendations | None = None,
 ) -> RecommendationBacktest:
     """Score ``lists`` (made from ``before``, the customer × product table up to the
-    calibration end) on ``after`` (the same table after it); the baselines are made from
-    ``before`` and the ``catalogue``."""
-    before = before.astype({CUSTOMER_ID: "str", STOCK_CODE: "str"})
-    after = after.astype({CUSTOMER_ID: "str", STOCK_CODE: "str"})
-    known = after[after[CUSTOMER_ID].isin(set(before[CUSTOMER_ID]))]
-    seen = known.merge(before[[CUSTOMER_ID, STOCK_CODE]], how="left", indicator=True)
+    calibration end; by default for every customer in it) on ``after`` (the same table
+    after it, :func:`split_purchases` makes both); the baselines are made from ``before``
+    and the ``catalogue``."""
+    if lists is None:
+        everyone = pd.Index(before[CUSTOMER_ID].unique(), name=CUSTOMER_ID)
+        lists = recommend(before, catalogue, pd.Series("All", index=everyone), top)
+    made = lists.lists
+    discover, buy_again, had, bought, popular, own = _coded(
+        made[made["kind"] == DISCOVER],
+        made[made["kind"] == BUY_AGAIN],
+        before,
+        after,
+        popular_lists(before, catalogue, top),
+        most_bought(before, catalogue, top),
+    )
+    known = bought[bought[CUSTOMER_ID].isin(had[CUSTOMER_ID].unique())]
+    seen = known.merge(had, how="left", indicator=True)
     new = seen.loc[seen["_merge"] == "left_only", [CUSTOMER_ID, STOCK_CODE]]
     again = seen.loc[seen["_merge"] == "both", [CUSTOMER_ID, STOCK_CODE]]
-    made = lists.lists[[CUSTOMER_ID, "kind", STOCK_CODE]].astype("str")
-    discover = made.loc[made["kind"] == DISCOVER, [CUSTOMER_ID, STOCK_CODE]]
-    buy_again = made.loc[made["kind"] == BUY_AGAIN, [CUSTOMER_ID, STOCK_CODE]]
-    popular = popular_lists(before, catalogue, top)
-    own = most_bought(before, catalogue, top)
     return RecommendationBacktest(
         calibration_end=calibration_end,
         discover=_compared(discover, popular, new, top),
         buy_again=_compared(buy_again, own, again, top),
         top=top,
     )
+
+
+def _coded(*frames: pd.DataFrame) -> list[pd.DataFrame]:
+    """The ``customer_id, stock_code`` columns of ``frames`` as integer codes shared by all
+    of them (ids compared as text): the tables are compared without a Python string per
+    row."""
+    coded: list[dict[str, np.ndarray]] = [{} for _ in frames]
+    for column in (CUSTOMER_ID, STOCK_CODE):
+        parts = [_as_text(frame[column]) for frame in frames]
+        known = pd.Index(pd.unique(np.concatenate([p.categories for p in parts])))
+        for codes, part in zip(coded, parts, strict=True):
+            codes[column] = known.get_indexer(part.categories)[part.codes]
+    return [pd.DataFrame(codes) for codes in coded]
+
+
+def _as_text(values: pd.Series) -> pd.Categorical:
+    """``values`` as a categorical of text (a categorical's own codes kept)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return pd.Categorical.from_codes(
+            values.cat.codes, values.cat.categories.astype("str").to_numpy(dtype=object)
+        )
+    return pd.Categorical(values.astype("str").to_numpy(dtype=object))
 
 
 def hit_rate_and_recall(lists: pd.DataFrame, relevant: pd.DataFrame, top: int) -> dict:

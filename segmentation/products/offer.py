@@ -12,8 +12,8 @@ import pandas as pd
 from segmentation.products.affinity import Affinity, segment_affinity
 from segmentation.products.backtest import (
     RecommendationBacktest,
-    check_calibration_end,
     score_backtest,
+    split_purchases,
 )
 from segmentation.products.catalogue import catalogue as product_catalogue
 from segmentation.products.catalogue import customer_products
@@ -126,7 +126,8 @@ def run_products(
     the lists are made from the lines up to it, for the customers of that period, and
     scored on the lines after it (:mod:`segmentation.products.backtest`)."""
     clean = run.cleaned
-    end = None if calibration_end is None else check_calibration_end(clean, calibration_end)
+    if calibration_end is not None:  # a bad date is said before the rest is computed
+        end, before, after = split_purchases(clean, calibration_end, non_product_codes)
     bought = customer_products(clean, non_product_codes=non_product_codes)
     catalogue = product_catalogue(clean, non_product_codes, bought)
     categories = categories or categorise(clean, catalogue, bought)
@@ -135,14 +136,12 @@ def run_products(
     affinity = segment_affinity(bought, categories, segments, catalogue)
     rfm_affinity = segment_affinity(bought, categories, rfm, catalogue)
     backtest = None
-    if end is None:
+    if calibration_end is None:
         lists = recommend(bought, catalogue, segments, top)
     else:
-        before = customer_products(clean, end, non_product_codes)
         known = segments[segments.index.isin(set(before[CUSTOMER_ID]))]
         lists = recommend(before, catalogue, known, top)
-        after = customer_products(clean, non_product_codes=non_product_codes, after=end)
-        backtest = score_backtest(lists, before, after, catalogue, end, top)
+        backtest = score_backtest(before, after, catalogue, end, top, lists)
     sizes = {
         SEGMENT: _sizes(segments),
         RFM_SEGMENT: _sizes(rfm),
