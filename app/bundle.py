@@ -17,6 +17,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from app.memory import giving_back_memory
 from segmentation.errors import DataError
 from segmentation.explore.exploration import missing_values, monthly_activity
 from segmentation.read.files import read_table
@@ -102,6 +103,7 @@ def load_bundle(
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
+@giving_back_memory
 def _load_bundle(
     digest: str,
     _data: bytes,

@@ -19,6 +19,7 @@ import streamlit as st
 
 from app.bundle import content_digest
 from app.errors import failure_sentence, show_failure
+from app.memory import give_back_memory, giving_back_memory
 from app.segments import named_customers, segment_names
 from app.session import data_inputs
 from app.settings import CATEGORY_NAMES, MAX_NAME
@@ -27,7 +28,11 @@ from segmentation.demo import DEMO_PRODUCTS, DEMO_TRANSACTIONS
 from segmentation.errors import DataError
 from segmentation.outputs.export import to_safe_csv
 from segmentation.products.affinity import Affinity, segment_affinity
-from segmentation.products.backtest import RecommendationBacktest, backtest_recommendations
+from segmentation.products.backtest import (
+    RecommendationBacktest,
+    score_backtest,
+    split_purchases,
+)
 from segmentation.products.catalogue import catalogue, customer_products
 from segmentation.products.categories import (
     Categories,
@@ -83,6 +88,7 @@ def _clean(data, name, columns, sheet, options) -> tuple[CleanResult, tuple[str,
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
+@giving_back_memory
 def _tables(
     digest: str,
     _data: bytes,
@@ -277,6 +283,7 @@ def offer_sentences(segmentation: Segmentation) -> dict[str, str]:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
+@giving_back_memory
 def _backtest(
     digest: str,
     _data: bytes,
@@ -285,13 +292,24 @@ def _backtest(
     sheet: str | None,
     options: tuple[tuple[str, object], ...],
     end: date,
+    _catalogue: pd.DataFrame,
 ) -> RecommendationBacktest:
-    clean, codes = _clean(_data, name, columns, sheet, options)
-    return backtest_recommendations(clean, end, top=TOP, non_product_codes=codes)
+    end, before, after = _split(_data, name, columns, sheet, options, end)
+    give_back_memory()  # the lines read and cleaned are freed before the lists are fitted
+    return score_backtest(before, after, _catalogue, end, top=TOP)
 
 
-def current_backtest(end: date) -> RecommendationBacktest:
-    """The backtest of the current data's lists as of ``end``; raises the package's error
-    for a date it cannot test."""
+def _split(data, name, columns, sheet, options, end) -> tuple[date, pd.DataFrame, pd.DataFrame]:
+    """The file's customer × product tables up to ``end`` and after it
+    (:func:`~segmentation.products.backtest.split_purchases`), the file read and cleaned
+    for them freed on return."""
+    clean, codes = _clean(data, name, columns, sheet, options)
+    return split_purchases(clean, end, codes)
+
+
+def current_backtest(products: Products, end: date) -> RecommendationBacktest:
+    """The backtest of the current data's lists as of ``end`` (``products``: the current
+    data's, whose catalogue it uses); raises the package's error for a date it cannot
+    test."""
     data, *rest = data_inputs()
-    return _backtest(content_digest(data), data, *rest, end)
+    return _backtest(content_digest(data), data, *rest, end, products.catalogue)

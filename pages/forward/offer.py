@@ -2,6 +2,7 @@
 discover lists, the proof on held-out days, and downloads."""
 
 import re
+from functools import partial
 
 import streamlit as st
 
@@ -149,7 +150,7 @@ st.date_input(
 )
 with st.spinner("Making the lists again from the days before and scoring them (seconds)…"):
     tested = last_that_worked(
-        current_backtest,
+        partial(current_backtest, products),
         end or default_end,
         customers_key(bundle),
         LAST_GOOD_BACKTEST,
