@@ -50,6 +50,11 @@ def write_files(directory: Path, count: int, customers: int) -> list[Path]:
     return paths
 
 
+def _memory(pid: int) -> str:
+    """The server's resident memory now and the most it has held so far."""
+    return f"server RSS {rss_mb(pid):,.0f} MB (peak so far {rss_mb(pid, 'VmHWM'):,.0f} MB)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=5)
@@ -82,12 +87,12 @@ def main() -> None:
                 page.locator(UPLOADER).set_input_files(str(path))
                 page.get_by_text(f"Uploaded file: {path.name}").wait_for(timeout=180_000)
                 settle(page)
-                print(f"  read and cleaned: server RSS {rss_mb(pid):,.0f} MB", flush=True)
+                print(f"  read and cleaned: {_memory(pid)}", flush=True)
                 for entry in pages:
                     go(page, entry)
                     if args.paths:
                         problems.check_page(page, f"{path.name}, {entry}")
-                        print(f"  {entry}: server RSS {rss_mb(pid):,.0f} MB", flush=True)
+                        print(f"  {entry}: {_memory(pid)}", flush=True)
                 seconds = time.perf_counter() - start
                 go(page, "Data")
                 problems.check_page(page, path.name)
