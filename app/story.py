@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app.bundle import Bundle
-from app.text import markdown_text
+from app.text import markdown_table, markdown_text
 
 
 def segment_story(bundle: Bundle) -> None:
@@ -45,11 +45,11 @@ def segment_story(bundle: Bundle) -> None:
         }
     ).set_index("Segment")
     place = st.empty()
-    place.table(story)
+    place.markdown(markdown_table(story))
     move = largest_move(bundle)
     if move:
         st.markdown(f"**The largest move of the last 90 days.** {markdown_text(move)}")
     offers = offer_sentences(segmentation)
     if offers:
-        shown = {name: markdown_text(offer) for name, offer in offers.items()}
-        place.table(story.assign(**{"What to offer": story.index.map(shown).fillna("")}))
+        offered = story.index.map(offers).fillna("")
+        place.markdown(markdown_table(story.assign(**{"What to offer": offered})))

@@ -10,6 +10,10 @@ import html
 import re
 import unicodedata
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Longest file name shown; longer names keep their start and their extension.
 MAX_NAME_LENGTH = 120
@@ -55,6 +59,22 @@ def markdown_text(value: object) -> str:
     return _MARKDOWN_LEADING.sub(
         lambda m: m[0] + "\\" if m[0][0].isdigit() else "\\" + m[0], text, count=1
     )
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """``frame`` (its index as the first column) as a markdown table of literal text: each
+    header and cell through :func:`markdown_text`, with ``|`` escaped too. Drawn with the
+    page's text, it needs none of the scripts of a data table, which a first visit would
+    otherwise load before it shows anything."""
+    table = frame.reset_index()
+    rows = [table.columns, *table.itertuples(index=False)]
+    lines = ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
+    lines.insert(1, "|" + " --- |" * len(table.columns))
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    return markdown_text(value).replace("|", "\\|")
 
 
 def _escape_markup(match: re.Match[str]) -> str:

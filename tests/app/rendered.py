@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 #: Pieces of the hostile strings that must never reach markdown unescaped: there they would
@@ -50,3 +51,18 @@ def markdown_values(at: AppTest) -> list[str]:
     values += [e.label for e in at.expander]
     values += [text for m in at.metric for text in (m.label, m.value)]
     return values
+
+
+def markdown_table(markdown: str) -> pd.DataFrame:
+    """The cells a reader sees of a markdown table, the first column as the index."""
+    rows = [
+        [shown(cell.strip()) for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+        for line in markdown.splitlines()
+    ]
+    header, _, *body = rows
+    return pd.DataFrame(body, columns=header).set_index(header[0])
+
+
+def story_table(at: AppTest) -> pd.DataFrame:
+    """The Overview's table of segments, as a reader sees it."""
+    return markdown_table(next(m.value for m in at.markdown if m.value.startswith("| Segment")))

@@ -17,6 +17,7 @@ from segmentation.demo import DEMO_TRANSACTIONS
 from segmentation.segments.segment import segment_customers
 from segmentation.transactions.cleaning import CleaningOptions
 from segmentation.transactions.pipeline import run_features
+from tests.app.rendered import story_table
 from tests.samples import ONLINE_RETAIL, ROOT
 
 APP = str(ROOT / "streamlit_app.py")
@@ -92,7 +93,7 @@ def test_overview_figures_are_the_pipeline_summary() -> None:
 def test_overview_tells_the_segments_story() -> None:
     at = open_app()
     expected = segment_customers(demo_customers()).profiles.table
-    table = at.table[0].value
+    table = story_table(at)
     assert table.index.tolist() == expected["segment"].tolist()
     assert table["Revenue share"].tolist() == [f"{s:.1%}" for s in expected["revenue_share"]]
     assert table["What to do"].tolist() == expected["action"].tolist()

@@ -18,7 +18,7 @@ from segmentation.outputs.export import is_formula
 from segmentation.products.catalogue import catalogue
 from segmentation.segments.segment import segment_customers
 from segmentation.transactions.pipeline import run_features
-from tests.app.rendered import shown
+from tests.app.rendered import shown, story_table
 from tests.app.test_app import APP, TIMEOUT
 from tests.app.test_links import open_link
 
@@ -67,7 +67,7 @@ def test_the_planted_tastes_lead_each_segments_offer(planted: dict[str, str]) ->
 def test_the_overview_names_what_to_offer_each_segment(planted: dict[str, str]) -> None:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception and not at.error
-    offers = at.table[0].value["What to offer"].map(shown)
+    offers = story_table(at)["What to offer"]
     for group in ("champions", "loyal", "at_risk"):
         leading = re.match(r"Offer (.+?):", offers[planted[group]])[1]
         assert leading in TASTES[group], (group, offers[planted[group]])

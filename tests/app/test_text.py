@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from app.text import MAX_NAME_LENGTH, markdown_text, safe_name
-from tests.app.rendered import one_line, shown, unescaped_markup
+from app.text import markdown_table as markdown_table_of
+from tests.app.rendered import markdown_table, one_line, shown, unescaped_markup
 from tests.samples import HOSTILE_STRINGS
 
 
@@ -61,3 +63,16 @@ def test_safe_name_keeps_the_last_part_only(name: str, expected: str) -> None:
 def test_safe_name_is_bounded_and_keeps_the_extension() -> None:
     name = safe_name("a" * 500 + ".parquet")
     assert len(name) <= MAX_NAME_LENGTH and name.endswith("….parquet")
+
+
+def test_a_markdown_table_shows_every_cell_as_it_is() -> None:
+    cells = [*HOSTILE_STRINGS, "a | b", "ends with \\", "line\nbreak"]
+    frame = pd.DataFrame(
+        {"Who | they are": cells, "Share": [f"{n}%" for n in range(len(cells))]},
+        index=pd.Index([f"Segment {n}" for n in range(len(cells))], name="Segment"),
+    )
+    table = markdown_table(markdown_table_of(frame))
+    assert table.index.tolist() == frame.index.tolist()
+    assert table.columns.tolist() == ["Who | they are", "Share"]
+    assert table["Who | they are"].tolist() == [one_line(c) for c in cells]
+    assert not unescaped_markup(markdown_table_of(frame))
