@@ -123,8 +123,10 @@ def test_a_first_visit_to_a_page_address_goes_through_the_router(tmp_path: Path)
         # Each link reads "<icon name>\n\n<title>": the icon is a ligature of its name.
         assert [link.splitlines()[-1].strip() for link in links] == [e.title for e in NAVIGATION]
         sidebar = page.locator('[data-testid="stSidebarUserContent"]')
-        assert sidebar.get_by_text("Data source").count() == 1
-        assert sidebar.get_by_text("Snapshot date").count() == 1
+        # the controls wait in popovers that say the current choice; opened, they show it
+        assert sidebar.get_by_text("Demo data (synthetic): demo_transactions").count() == 1
+        sidebar.get_by_text("Snapshot date: the day after the last purchase").click()
+        page.locator('[data-testid="stDateInput"]').wait_for(state="visible")
         assert page.get_by_text("You are looking at the embedded synthetic demo data").count() == 1
         assert page.locator('[data-testid="stException"]').count() == 0
         browser.close()
