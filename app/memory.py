@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import gc
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -32,8 +33,10 @@ _TRIM = _malloc_trim()
 
 
 def give_back_memory() -> None:
-    """Return the memory the allocators keep unused to the system (the C library's part
-    only where it is glibc, as on Linux servers)."""
+    """Collect what only reference cycles still hold, then return the memory the allocators
+    keep unused to the system (the C library's part only where it is glibc, as on Linux
+    servers). Streamlit's collection after every run is off (``.streamlit/config.toml``)."""
+    gc.collect()
     pa.default_memory_pool().release_unused()
     if _TRIM is not None:
         _TRIM(0)

@@ -27,3 +27,8 @@ def test_no_secrets_are_tracked():
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert not [path for path in tracked if path.endswith("secrets.toml")]
+
+
+def test_runs_end_without_a_full_collection():
+    # a new visitor's page waits for it; the steps that read whole files collect instead
+    assert CONFIG["runner"]["postScriptGC"] is False
